@@ -1,0 +1,183 @@
+// Package bot is everything Slack-facing in mpc-bot: it reads Socket Mode
+// envelopes, acknowledges each at once, and does the slow work (profile
+// look-ups, the PHLO request, posting the outcome) afterwards, bounded.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/mpc-bot/mpc-bot/phlo"
+)
+
+// MemberAdder dials a party into the Multi-Party Call; *phlo.Client
+// satisfies it. Implementations must not retry anything that may have
+// reached Plivo: a retry could ring someone twice.
+type MemberAdder interface {
+	AddMember(ctx context.Context, call phlo.Call) (phlo.Result, error)
+}
+
+// Config is what a Bot needs. API, PHLO and DefaultRegion are required.
+type Config struct {
+	// API is a Slack client built with the bot token, the app-level token
+	// (slack.OptionAppLevelToken) and, in tests, the fake's URL.
+	API  *slack.Client
+	PHLO MemberAdder
+	// Directory may be nil: then only Slack profiles give numbers.
+	Directory     Directory
+	DefaultRegion string
+	Logger        *slog.Logger
+
+	// Command is the slash command, default "/mpc-add".
+	Command string
+	// MaxInFlight bounds the adds worked on at once; default 16.
+	MaxInFlight int
+	// MaxQueued bounds adds accepted but not finished; past it people are
+	// told to try again. Default 1000.
+	MaxQueued int
+	// AddTimeout bounds one add from start to final message; default 60s.
+	AddTimeout time.Duration
+	// ShutdownTimeout bounds how long Run waits for adds in flight after
+	// its context ends; default 25s (Kubernetes gives 30s).
+	ShutdownTimeout time.Duration
+	// SocketOptions are passed to socketmode.New (tests shorten the ping
+	// interval).
+	SocketOptions []socketmode.Option
+	// OnConnected, if set, is called each time the socket (re)connects.
+	OnConnected func()
+}
+
+// Bot is a running mpc-bot. Create it with New and start it with Run.
+type Bot struct {
+	api      *slack.Client
+	phlo     MemberAdder
+	people   *people
+	log      *slog.Logger
+	command  string
+	region   string
+	cfg      Config
+	seen     *seenSet
+	queue    *workQueue
+	newReqID func() string
+
+	// work outlives Run's context so that accepted adds can finish during
+	// shutdown; it is cancelled once ShutdownTimeout has passed.
+	work       context.Context
+	cancelWork context.CancelFunc
+	jobs       sync.WaitGroup
+}
+
+// New checks cfg and returns a Bot ready to Run.
+func New(cfg Config) (*Bot, error) {
+	var missing []string
+	if cfg.API == nil {
+		missing = append(missing, "API")
+	}
+	if cfg.PHLO == nil {
+		missing = append(missing, "PHLO")
+	}
+	if cfg.DefaultRegion == "" {
+		missing = append(missing, "DefaultRegion")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("bot: config lacks %v", missing)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Command == "" {
+		cfg.Command = "/mpc-add"
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 16
+	}
+	if cfg.MaxQueued <= 0 {
+		cfg.MaxQueued = 1000
+	}
+	if cfg.AddTimeout <= 0 {
+		cfg.AddTimeout = 60 * time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 25 * time.Second
+	}
+	work, cancel := context.WithCancel(context.Background())
+	return &Bot{
+		api:        cfg.API,
+		phlo:       cfg.PHLO,
+		people:     newPeople(cfg.Directory, cfg.API, cfg.DefaultRegion),
+		log:        cfg.Logger,
+		command:    cfg.Command,
+		region:     cfg.DefaultRegion,
+		cfg:        cfg,
+		seen:       newSeenSet(10 * time.Minute),
+		queue:      newWorkQueue(cfg.MaxInFlight, cfg.MaxQueued),
+		newReqID:   newRequestID,
+		work:       work,
+		cancelWork: cancel,
+	}, nil
+}
+
+// ErrSlackAuth is returned by Run when Slack refuses the tokens.
+var ErrSlackAuth = errors.New("slack refused the tokens")
+
+// Run connects to Slack over Socket Mode and serves until ctx ends or Slack
+// refuses the tokens. It reconnects by itself on disconnects and dropped
+// sockets. When ctx ends it stops taking envelopes (Slack re-delivers
+// unacknowledged ones elsewhere), waits up to ShutdownTimeout for adds in
+// flight, and returns nil.
+func (b *Bot) Run(ctx context.Context) error {
+	logger := slog.NewLogLogger(b.log.Handler(), slog.LevelDebug)
+	smc := socketmode.New(b.api, append([]socketmode.Option{socketmode.OptionLog(logger)}, b.cfg.SocketOptions...)...)
+
+	sockCtx, stopSocket := context.WithCancel(ctx)
+	defer stopSocket()
+	sockErr := make(chan error, 1)
+	go func() { sockErr <- smc.RunContext(sockCtx) }()
+
+	var err error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err = <-sockErr:
+			if ctx.Err() == nil {
+				b.log.Error("Slack ended the Socket Mode session", "err", err)
+				err = fmt.Errorf("bot: socket mode: %w: %v", ErrSlackAuth, err)
+			} else {
+				err = nil
+			}
+			break loop
+		case evt := <-smc.Events:
+			b.handle(smc, evt)
+		}
+	}
+	stopSocket()
+	b.drain()
+	return err
+}
+
+// drain waits for accepted adds, then cancels the stragglers and waits for
+// them to report, which their own short deadlines bound.
+func (b *Bot) drain() {
+	done := make(chan struct{})
+	go func() { b.jobs.Wait(); close(done) }()
+	if n := b.queue.pending(); n > 0 {
+		b.log.Info("shutting down: waiting for adds in flight", "adds", n, "timeout", b.cfg.ShutdownTimeout)
+	}
+	select {
+	case <-done:
+	case <-time.After(b.cfg.ShutdownTimeout):
+		b.log.Warn("shutting down: adds still in flight after the timeout, cancelling them", "adds", b.queue.pending())
+		b.cancelWork()
+		<-done
+	}
+	b.cancelWork()
+}

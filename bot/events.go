@@ -1,0 +1,55 @@
+package bot
+
+import (
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// handle runs on the one goroutine that drains smc.Events, so it must never
+// block: it acknowledges envelopes and hands slow work to goroutines.
+func (b *Bot) handle(smc *socketmode.Client, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("connecting to Slack")
+	case socketmode.EventTypeConnected:
+		b.log.Info("connected to Slack over Socket Mode")
+		if b.cfg.OnConnected != nil {
+			b.cfg.OnConnected()
+		}
+	case socketmode.EventTypeConnectionError:
+		b.log.Warn("Slack connection failed, retrying", "err", evt.Data)
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("Slack refused the app-level token")
+	case socketmode.EventTypeHello:
+		b.log.Debug("Slack said hello")
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
+		b.log.Warn("Socket Mode error", "type", evt.Type, "err", evt.Data)
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			b.log.Warn("slash command envelope without a command")
+			return
+		}
+		b.onSlashCommand(smc, evt.Request, cmd)
+	default:
+		// Interactions and Events API envelopes are acknowledged so Slack
+		// does not re-deliver them; nothing subscribes to them yet.
+		if evt.Request != nil && evt.Request.EnvelopeID != "" {
+			b.ack(smc, evt.Request, nil)
+		}
+		b.log.Debug("ignored envelope", "type", evt.Type)
+	}
+}
+
+// ack acknowledges an envelope, with an optional response payload.
+func (b *Bot) ack(smc *socketmode.Client, req *socketmode.Request, payload any) {
+	var err error
+	if payload == nil {
+		err = smc.Ack(*req)
+	} else {
+		err = smc.Ack(*req, payload)
+	}
+	if err != nil {
+		b.log.Error("could not acknowledge envelope", "envelope_id", req.EnvelopeID, "err", err)
+	}
+}

@@ -1,0 +1,255 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/mpc-bot/mpc-bot/bot"
+	"github.com/mpc-bot/mpc-bot/bot/slacktest"
+	"github.com/mpc-bot/mpc-bot/directory"
+	"github.com/mpc-bot/mpc-bot/phlo"
+	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
+)
+
+// Fixture people and channels of the fake workspace.
+const (
+	callerID      = "U0CALLER"   // in the directory file
+	profileUserID = "U0PROFILE"  // only a Slack profile phone
+	nobodyID      = "U0NOBODY"   // no number anywhere
+	badPhoneID    = "U0BADPHONE" // an unusable profile phone
+	aliceID       = "U0ALICE"    // in the directory, SIP
+	publicChan    = "C0PUBLIC"
+	privateChan   = "G0PRIVATE" // the bot is not a member
+	callerNumber  = "+14155550199"
+	profileNumber = "+442079460000"
+)
+
+const directoryYAML = `
+users:
+  U0CALLER: "+1 415 555 0199"
+  U0ALICE: "sip:alice@example.sip.plivo.com"
+`
+
+// harness is the real bot wiring against the fake Slack and fake PHLO.
+type harness struct {
+	t     testing.TB
+	slack *slacktest.Server
+	phlo  *phlotest.Server
+	logs  *syncBuffer
+	bot   *bot.Bot
+	stop  context.CancelFunc
+	done  chan error
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// newHarness starts a connected bot; tune adjusts its config and the PHLO
+// client's before start.
+func newHarness(t testing.TB, tune ...func(*bot.Config, *phlo.Config)) *harness {
+	t.Helper()
+	h := &harness{
+		t:     t,
+		slack: slacktest.NewServer(slacktest.WithPingInterval(500 * time.Millisecond)),
+		phlo:  phlotest.NewServer(phlotest.Config{}),
+		logs:  &syncBuffer{},
+		done:  make(chan error, 1),
+	}
+	t.Cleanup(h.phlo.Close)
+	t.Cleanup(h.slack.Close)
+	h.slack.AddUser(slacktest.User{ID: callerID, Name: "carol"})
+	h.slack.AddUser(slacktest.User{ID: profileUserID, Name: "pat", Phone: "020 7946 0000"})
+	h.slack.AddUser(slacktest.User{ID: nobodyID, Name: "nobody"})
+	h.slack.AddUser(slacktest.User{ID: badPhoneID, Name: "bad", Phone: "ext. 12"})
+	h.slack.AddUser(slacktest.User{ID: aliceID, Name: "alice"})
+	h.slack.AddChannel(slacktest.Channel{ID: publicChan, Name: "incident-42", BotIsMember: true})
+	h.slack.AddChannel(slacktest.Channel{ID: privateChan, Name: "secret", Private: true})
+
+	dir, err := directory.Parse([]byte(directoryYAML), "GB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcfg := phlo.Config{
+		BaseURL:   h.phlo.URL(),
+		AuthID:    phlotest.DefaultAuthID,
+		AuthToken: phlotest.DefaultAuthToken,
+		PhloID:    phlotest.DefaultPhloID,
+		NodeID:    phlotest.DefaultNodeID,
+		Timeout:   2 * time.Second,
+	}
+	connected := make(chan struct{}, 16)
+	cfg := bot.Config{
+		API: slack.New(slacktest.BotToken,
+			slack.OptionAppLevelToken(slacktest.AppToken),
+			slack.OptionAPIURL(h.slack.APIURL())),
+		Directory:       dir,
+		DefaultRegion:   "GB",
+		Logger:          slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		ShutdownTimeout: 5 * time.Second,
+		SocketOptions:   []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
+		OnConnected:     func() { connected <- struct{}{} },
+	}
+	for _, f := range tune {
+		f(&cfg, &pcfg)
+	}
+	pc, err := phlo.New(pcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PHLO = pc
+	h.bot, err = bot.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stop = cancel
+	go func() { h.done <- h.bot.Run(ctx) }()
+	t.Cleanup(func() {
+		h.shutdown()
+		h.assertNoSecretsLeaked()
+	})
+	select {
+	case <-connected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("bot did not connect to the fake Slack")
+	}
+	return h
+}
+
+// shutdown stops the bot and returns Run's error; safe to call twice.
+func (h *harness) shutdown() error {
+	h.stop()
+	select {
+	case err, ok := <-h.done:
+		if ok {
+			close(h.done)
+		}
+		return err
+	case <-time.After(15 * time.Second):
+		h.t.Fatal("bot.Run did not return after shutdown")
+		return nil
+	}
+}
+
+func (h *harness) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	h.t.Cleanup(cancel)
+	return ctx
+}
+
+// command sends /mpc-add text from user in channel and waits for its ack.
+func (h *harness) command(user, channel, text string) (slacktest.Ack, string) {
+	h.t.Helper()
+	env, responseURL, _, err := h.slack.SendSlashCommand(slacktest.SlashCommand{Text: text, UserID: user, ChannelID: channel})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ack, err := h.slack.WaitAck(h.ctx(), env)
+	if err != nil {
+		h.t.Fatalf("no ack for %q: %v", text, err)
+	}
+	return ack, responseURL
+}
+
+// waitFor waits until cond holds, re-checking on every change the fake sees.
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	if err := h.slack.Wait(h.ctx(), cond); err != nil {
+		h.t.Fatalf("waiting for %s: %v\nmessages: %+v\nresponses: %+v\nlogs:\n%s", what, err, h.slack.Messages(), h.slack.Responses(), h.logs.String())
+	}
+}
+
+// thread returns the channel messages: the parent and its replies.
+func (h *harness) thread(channel string) (parent slacktest.Message, replies []slacktest.Message) {
+	for _, m := range h.slack.Messages() {
+		if m.Channel != channel {
+			continue
+		}
+		if m.ThreadTS == "" {
+			parent = m
+		} else {
+			replies = append(replies, m)
+		}
+	}
+	return parent, replies
+}
+
+// waitThread waits for one parent and one reply in channel and returns them.
+func (h *harness) waitThread(channel string) (slacktest.Message, slacktest.Message) {
+	h.t.Helper()
+	h.waitFor("a thread reply", func() bool { _, r := h.thread(channel); return len(r) > 0 })
+	p, r := h.thread(channel)
+	if p.TS == "" || r[0].ThreadTS != p.TS {
+		h.t.Fatalf("reply %+v is not in the thread of %+v", r[0], p)
+	}
+	return p, r[0]
+}
+
+// ackText is the text of an ack's response payload, "" for a bare ack.
+func ackText(t *testing.T, a slacktest.Ack) string {
+	t.Helper()
+	if len(a.Payload) == 0 || string(a.Payload) == "null" {
+		return ""
+	}
+	var p struct {
+		Text         string `json:"text"`
+		ResponseType string `json:"response_type"`
+	}
+	if err := json.Unmarshal(a.Payload, &p); err != nil {
+		t.Fatalf("ack payload %s: %v", a.Payload, err)
+	}
+	if p.ResponseType != "ephemeral" {
+		t.Errorf("ack payload %s is not ephemeral", a.Payload)
+	}
+	return p.Text
+}
+
+// assertNoSecretsLeaked checks every log line and every Slack message for
+// tokens and for the callers' own numbers, which nobody typed.
+func (h *harness) assertNoSecretsLeaked() {
+	secrets := []string{slacktest.BotToken, slacktest.AppToken, phlotest.DefaultAuthToken, "5550199", "79460000"}
+	var seen []string
+	seen = append(seen, h.logs.String())
+	for _, m := range h.slack.Messages() {
+		seen = append(seen, m.Text, string(m.Blocks))
+	}
+	for _, r := range h.slack.Responses() {
+		seen = append(seen, r.Text, string(r.Blocks))
+	}
+	for _, a := range h.slack.Acks() {
+		seen = append(seen, string(a.Payload))
+	}
+	if strings.Contains(h.logs.String(), "5550100") {
+		h.t.Errorf("a dialled number reached the log unmasked")
+	}
+	for _, s := range seen {
+		for _, secret := range secrets {
+			if strings.Contains(s, secret) {
+				h.t.Errorf("secret or caller number %q leaked into: %.300s", secret, s)
+			}
+		}
+	}
+}

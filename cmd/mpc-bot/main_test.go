@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mpc-bot/mpc-bot/bot/slacktest"
+	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
+)
+
+// binary is the mpc-bot built the way the Dockerfile builds it.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mpc-bot-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "mpc-bot")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic("go build ./cmd/mpc-bot: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// start runs the binary with exactly env (plus PATH).
+func start(t *testing.T, env ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(binary)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, &out
+}
+
+func waitExit(t *testing.T, cmd *exec.Cmd, within time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(within):
+		t.Fatalf("mpc-bot did not exit within %s", within)
+		return -1
+	}
+}
+
+func TestMissingSettingsAreAllNamed(t *testing.T) {
+	cmd, out := start(t)
+	if code := waitExit(t, cmd, 5*time.Second); code == 0 {
+		t.Fatalf("exit code 0 without settings; output:\n%s", out)
+	}
+	msg := out.String()
+	for _, name := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "PHLO_ID", "PHLO_NODE_ID"} {
+		if !strings.Contains(msg, name) {
+			t.Errorf("the error does not name %s:\n%s", name, msg)
+		}
+	}
+	if strings.Count(strings.TrimSpace(msg), "\n") != 0 {
+		t.Errorf("want one line, got:\n%s", msg)
+	}
+}
+
+func TestSomeSettingsMissingOrMalformed(t *testing.T) {
+	cmd, out := start(t,
+		"SLACK_BOT_TOKEN=xapp-swapped-secret-1",
+		"SLACK_APP_TOKEN=xapp-secret-2",
+		"PLIVO_AUTH_TOKEN=plivo-secret-3",
+		"MPC_DEFAULT_REGION=XX",
+	)
+	if code := waitExit(t, cmd, 5*time.Second); code == 0 {
+		t.Fatal("exit code 0 with settings missing")
+	}
+	msg := out.String()
+	for _, want := range []string{"missing required settings: PLIVO_AUTH_ID, PHLO_ID, PHLO_NODE_ID", "SLACK_BOT_TOKEN must be a bot token", "MPC_DEFAULT_REGION"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("output lacks %q:\n%s", want, msg)
+		}
+	}
+	for _, secret := range []string{"secret-1", "secret-2", "secret-3"} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("output leaks %s:\n%s", secret, msg)
+		}
+	}
+}
+
+func TestBadSlackTokenFailsFast(t *testing.T) {
+	fs := slacktest.NewServer()
+	defer fs.Close()
+	fp := phlotest.NewServer(phlotest.Config{})
+	defer fp.Close()
+	env := settingsFor(fs, fp)
+	env = append(env, "SLACK_APP_TOKEN=xapp-not-the-right-one")
+	cmd, out := start(t, env...)
+	if code := waitExit(t, cmd, 10*time.Second); code == 0 {
+		t.Fatalf("exit code 0 with a refused app token; output:\n%s", out)
+	}
+	if !strings.Contains(out.String(), "SLACK_APP_TOKEN") || strings.Contains(out.String(), "xapp-not-the-right-one") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+func settingsFor(fs *slacktest.Server, fp *phlotest.Server) []string {
+	return []string{
+		"SLACK_BOT_TOKEN=" + slacktest.BotToken,
+		"SLACK_APP_TOKEN=" + slacktest.AppToken,
+		"SLACK_API_URL=" + fs.APIURL(),
+		"PLIVO_AUTH_ID=" + phlotest.DefaultAuthID,
+		"PLIVO_AUTH_TOKEN=" + phlotest.DefaultAuthToken,
+		"PHLO_ID=" + phlotest.DefaultPhloID,
+		"PHLO_NODE_ID=" + phlotest.DefaultNodeID,
+		"PHLO_BASE_URL=" + fp.URL(),
+	}
+}
+
+// TestBinaryAddsAndShutsDownGracefully drives the real binary: a directory
+// file, one add through the fake Slack and fake PHLO, then SIGTERM while a
+// second add is in flight, which must still finish before exit 0.
+func TestBinaryAddsAndShutsDownGracefully(t *testing.T) {
+	fs := slacktest.NewServer(slacktest.WithPingInterval(time.Second))
+	defer fs.Close()
+	fp := phlotest.NewServer(phlotest.Config{})
+	defer fp.Close()
+	fs.AddUser(slacktest.User{ID: "U0CALLER", Name: "carol"})
+	fs.AddChannel(slacktest.Channel{ID: "C0INCIDENT", Name: "incident", BotIsMember: true})
+	dir := filepath.Join(t.TempDir(), "directory.yaml")
+	if err := os.WriteFile(dir, []byte("users:\n  U0CALLER: \"+1 415 555 0199\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd, out := start(t, append(settingsFor(fs, fp), "MPC_DIRECTORY="+dir, "MPC_LOG_LEVEL=debug")...)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := fs.Wait(ctx, func() bool { return fs.OpenConnections() == 1 }); err != nil {
+		t.Fatalf("binary did not connect: %v\n%s", err, out)
+	}
+	replies := func() int {
+		n := 0
+		for _, m := range fs.Messages() {
+			if m.ThreadTS != "" {
+				n++
+			}
+		}
+		return n
+	}
+	if _, _, _, err := fs.SendSlashCommand(slacktest.SlashCommand{Text: "+14155550100 customer", UserID: "U0CALLER", ChannelID: "C0INCIDENT"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Wait(ctx, func() bool { return replies() == 1 }); err != nil {
+		t.Fatalf("no thread reply: %v\n%s", err, out)
+	}
+	r := fp.Requests()[0]
+	if r.To != "+14155550100" || r.Role != "customer" || r.TriggerSource != "+14155550199" {
+		t.Errorf("PHLO request %+v", r)
+	}
+
+	fp.Enqueue(phlotest.Response{Status: 201, Body: `{"api_id":"in-flight-api-id","error":""}`, Delay: time.Second})
+	if _, _, _, err := fs.SendSlashCommand(slacktest.SlashCommand{Text: "+14155550101", UserID: "U0CALLER", ChannelID: "C0INCIDENT"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fp.Wait(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, cmd, 10*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM; output:\n%s", code, out)
+	}
+	if replies() != 2 || !strings.Contains(fs.Messages()[len(fs.Messages())-1].Text, "in-flight-api-id") {
+		t.Errorf("the in-flight add did not finish before exit: %+v", fs.Messages())
+	}
+	logs := out.String()
+	for _, secret := range []string{slacktest.BotToken, slacktest.AppToken, phlotest.DefaultAuthToken, "4155550100", "4155550199"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain %q:\n%s", secret, logs)
+		}
+	}
+	if !strings.Contains(logs, `"msg":"add"`) || !strings.Contains(logs, "+1415•••0100") {
+		t.Errorf("logs lack the masked add line:\n%s", logs)
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/mpc-bot/mpc-bot/address"
+)
+
+// Settings are mpc-bot's environment variables. Their names are a public
+// contract (README, "Settings"): add, never rename.
+type Settings struct {
+	SlackBotToken  string `envconfig:"SLACK_BOT_TOKEN"`
+	SlackAppToken  string `envconfig:"SLACK_APP_TOKEN"`
+	SlackAPIURL    string `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
+	PlivoAuthID    string `envconfig:"PLIVO_AUTH_ID"`
+	PlivoAuthToken string `envconfig:"PLIVO_AUTH_TOKEN"`
+	PhloID         string `envconfig:"PHLO_ID"`
+	PhloNodeID     string `envconfig:"PHLO_NODE_ID"`
+	PhloBaseURL    string `envconfig:"PHLO_BASE_URL" default:"https://phlorunner.plivo.com"`
+	Directory      string `envconfig:"MPC_DIRECTORY"`
+	DefaultRegion  string `envconfig:"MPC_DEFAULT_REGION" default:"US"`
+	LogLevel       string `envconfig:"MPC_LOG_LEVEL" default:"info"`
+}
+
+// LoadSettings reads the environment. The error names every missing or
+// malformed setting at once, and never a value, since most are secrets.
+func LoadSettings() (Settings, error) {
+	var s Settings
+	if err := envconfig.Process("", &s); err != nil {
+		return s, fmt.Errorf("settings: %w", err)
+	}
+	return s, s.Validate()
+}
+
+// Validate checks s as LoadSettings does.
+func (s *Settings) Validate() error {
+	var missing, bad []string
+	for _, r := range []struct{ name, value string }{
+		{"SLACK_BOT_TOKEN", s.SlackBotToken},
+		{"SLACK_APP_TOKEN", s.SlackAppToken},
+		{"PLIVO_AUTH_ID", s.PlivoAuthID},
+		{"PLIVO_AUTH_TOKEN", s.PlivoAuthToken},
+		{"PHLO_ID", s.PhloID},
+		{"PHLO_NODE_ID", s.PhloNodeID},
+	} {
+		if strings.TrimSpace(r.value) == "" {
+			missing = append(missing, r.name)
+		}
+	}
+	if s.SlackBotToken != "" && !strings.HasPrefix(s.SlackBotToken, "xoxb-") {
+		bad = append(bad, "SLACK_BOT_TOKEN must be a bot token (xoxb-…)")
+	}
+	if s.SlackAppToken != "" && !strings.HasPrefix(s.SlackAppToken, "xapp-") {
+		bad = append(bad, "SLACK_APP_TOKEN must be an app-level token with connections:write (xapp-…)")
+	}
+	for _, u := range []struct{ name, value string }{{"SLACK_API_URL", s.SlackAPIURL}, {"PHLO_BASE_URL", s.PhloBaseURL}} {
+		if p, err := url.Parse(u.value); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			bad = append(bad, u.name+" must be an http(s) URL")
+		}
+	}
+	if !address.ValidRegion(s.DefaultRegion) {
+		bad = append(bad, "MPC_DEFAULT_REGION must be a two-letter region code such as US or GB")
+	}
+	if _, err := parseLevel(s.LogLevel); err != nil {
+		bad = append(bad, "MPC_LOG_LEVEL must be debug, info, warn or error")
+	}
+	var msgs []string
+	if len(missing) > 0 {
+		msgs = append(msgs, "missing required settings: "+strings.Join(missing, ", "))
+	}
+	msgs = append(msgs, bad...)
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "; ") + " (see README.md, \"Settings\")")
+	}
+	if !strings.HasSuffix(s.SlackAPIURL, "/") {
+		s.SlackAPIURL += "/"
+	}
+	s.DefaultRegion = strings.ToUpper(s.DefaultRegion)
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(s))
+	return l, err
+}
