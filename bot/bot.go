@@ -31,7 +31,13 @@ type Config struct {
 	API  *slack.Client
 	PHLO MemberAdder
 	// Directory may be nil: then only Slack profiles give numbers.
-	Directory     Directory
+	Directory Directory
+	// Registry, if set, holds numbers people registered themselves; it
+	// comes before the directory.
+	Registry Registry
+	// Claims makes each envelope, event and button click act once; the
+	// default remembers in memory, which is right for one replica.
+	Claims        Claimer
 	DefaultRegion string
 	Logger        *slog.Logger
 
@@ -63,9 +69,11 @@ type Bot struct {
 	command  string
 	region   string
 	cfg      Config
-	seen     *seenSet
+	claims   Claimer
 	queue    *workQueue
 	newReqID func() string
+	// botUserID is the bot's own user, whose mention starts a command.
+	botUserID string
 
 	// work outlives Run's context so that accepted adds can finish during
 	// shutdown; it is cancelled once ShutdownTimeout has passed.
@@ -107,16 +115,19 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 25 * time.Second
 	}
+	if cfg.Claims == nil {
+		cfg.Claims = newMemoryClaimer()
+	}
 	work, cancel := context.WithCancel(context.Background())
 	return &Bot{
 		api:        cfg.API,
 		phlo:       cfg.PHLO,
-		people:     newPeople(cfg.Directory, cfg.API, cfg.DefaultRegion),
+		people:     newPeople(cfg.Registry, cfg.Directory, cfg.API, cfg.DefaultRegion),
 		log:        cfg.Logger,
 		command:    cfg.Command,
 		region:     cfg.DefaultRegion,
 		cfg:        cfg,
-		seen:       newSeenSet(10 * time.Minute),
+		claims:     cfg.Claims,
 		queue:      newWorkQueue(cfg.MaxInFlight, cfg.MaxQueued),
 		newReqID:   newRequestID,
 		work:       work,
@@ -133,6 +144,21 @@ var ErrSlackAuth = errors.New("slack refused the tokens")
 // unacknowledged ones elsewhere), waits up to ShutdownTimeout for adds in
 // flight, and returns nil.
 func (b *Bot) Run(ctx context.Context) error {
+	// auth.test checks the bot token before anyone types a command, and
+	// names the bot user whose mentions are commands.
+	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	who, err := b.api.AuthTestContext(authCtx)
+	cancel()
+	var refused slack.SlackErrorResponse
+	switch {
+	case errors.As(err, &refused):
+		return fmt.Errorf("bot: auth.test: %w: %s", ErrSlackAuth, refused.Err)
+	case err != nil:
+		return fmt.Errorf("bot: auth.test: cannot reach Slack: %s", slackErrorCode(err))
+	}
+	b.botUserID = who.UserID
+	b.log.Info("authenticated with Slack", "team", who.TeamID, "bot_user", who.UserID)
+
 	logger := slog.NewLogLogger(b.log.Handler(), slog.LevelDebug)
 	smc := socketmode.New(b.api, append([]socketmode.Option{socketmode.OptionLog(logger)}, b.cfg.SocketOptions...)...)
 
@@ -141,7 +167,6 @@ func (b *Bot) Run(ctx context.Context) error {
 	sockErr := make(chan error, 1)
 	go func() { sockErr <- smc.RunContext(sockCtx) }()
 
-	var err error
 loop:
 	for {
 		select {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -13,13 +14,20 @@ import (
 
 // The slash command grammar is a public contract (README, "Commands"):
 //
-//	/mpc-add <to> [agent|customer]   to: E.164 number, local number, sip:user@host, or @person
+//	/mpc-add <target>… [agent|customer]
+//	    target: an E.164 or local number (may be written with spaces),
+//	            sip:user@host, @person, or @user-group
 //	/mpc-add help
-//	/mpc-add                          (same as help until the modal lands)
+//	/mpc-add                 opens the modal
 
-// maxCommandText bounds the text we parse. The longest valid command is a
-// SIP URI plus a role; anything near this is pasted garbage.
-const maxCommandText = 400
+// maxCommandText bounds the text we parse: twenty targets fit easily, and
+// anything near it is pasted garbage.
+const maxCommandText = 1000
+
+// MaxPeople bounds the people one request dials, after user groups are
+// expanded: a bridge holds at most ten, and a typo'd group must not ring
+// a whole department.
+const MaxPeople = 20
 
 // CommandKind says what a /mpc-add invocation asks for.
 type CommandKind int
@@ -28,16 +36,22 @@ type CommandKind int
 const (
 	CommandHelp CommandKind = iota + 1
 	CommandAdd
+	CommandModal
 )
+
+// Target is one thing a command names to dial: exactly one field is set.
+type Target struct {
+	Addr    address.Address // a number or SIP address as typed
+	UserID  string          // a mentioned Slack user
+	GroupID string          // a mentioned user group
+	Group   string          // the group's handle as Slack sent it, for messages
+}
 
 // Command is a parsed /mpc-add invocation.
 type Command struct {
-	Kind CommandKind
-	// To is the number or SIP address to dial, when the command names one.
-	To address.Address
-	// ToUser is the Slack user to dial, when the command mentions one.
-	ToUser string
-	Role   phlo.Role
+	Kind    CommandKind
+	Targets []Target
+	Role    phlo.Role
 }
 
 // UsageError is a mistake in what the user typed. Its message is written for
@@ -48,11 +62,17 @@ type UsageError struct {
 
 func (e *UsageError) Error() string { return e.Message }
 
-// mentionPattern matches an escaped user mention, as Slack sends it when the
-// command has should_escape: "<@U0123ABCD|alice>" or "<@U0123ABCD>".
-var mentionPattern = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
+var (
+	// mentionPattern matches an escaped user mention, as Slack sends it when
+	// the command has should_escape: "<@U0123ABCD|alice>" or "<@U0123ABCD>".
+	mentionPattern = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
+	// groupPattern matches an escaped user group: "<!subteam^S0123|@oncall>".
+	groupPattern = regexp.MustCompile(`^<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>$`)
+	// linkPattern matches Slack's escaped links: "<tel:…|…>", "<mailto:…|…>".
+	linkPattern = regexp.MustCompile(`<((?i:tel|mailto):[^|>]*)(?:\|[^>]*)?>`)
+)
 
-const usageLine = "Usage: `/mpc-add +14155550100 [agent|customer]`, `/mpc-add sip:alice@example.com`, `/mpc-add @alice` or `/mpc-add help`."
+const usageLine = "Usage: `/mpc-add +14155550100 [agent|customer]`, `/mpc-add @alice @bob`, `/mpc-add sip:alice@example.com`, `/mpc-add` for a form, or `/mpc-add help`."
 
 // ParseCommand parses the text after /mpc-add. defaultRegion applies to
 // numbers written without a country code.
@@ -64,73 +84,98 @@ func ParseCommand(text, defaultRegion string) (Command, error) {
 		return Command{}, usageErrorf("That text is not valid UTF-8, so I cannot read a number from it. %s", usageLine)
 	}
 	for _, r := range text {
-		if unicode.IsControl(r) && !unicode.IsSpace(r) || r == utf8.RuneError {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) {
 			return Command{}, usageErrorf("That text contains control characters (U+%04X), which never appear in a number. %s", r, usageLine)
 		}
 	}
 	words := strings.Fields(unwrapLinks(text))
-	if len(words) == 0 {
-		return Command{Kind: CommandHelp}, nil
-	}
-	if len(words) == 1 && strings.EqualFold(words[0], "help") {
+	switch {
+	case len(words) == 0:
+		return Command{Kind: CommandModal}, nil
+	case len(words) == 1 && strings.EqualFold(words[0], "help"):
 		return Command{Kind: CommandHelp}, nil
 	}
 
 	cmd := Command{Kind: CommandAdd, Role: phlo.RoleAgent}
-	var rest []string
-	switch first := words[0]; {
-	case mentionPattern.MatchString(first):
-		cmd.ToUser = mentionPattern.FindStringSubmatch(first)[1]
-		rest = words[1:]
-	case strings.HasPrefix(first, "<!subteam^"):
-		return Command{}, usageErrorf("User groups such as %s cannot be dialled yet; mention one person. %s", quote(first), usageLine)
-	case strings.HasPrefix(first, "@"):
-		return Command{}, usageErrorf("I cannot tell who %s is. Pick the person from Slack's autocomplete so the mention turns into a link, or give their number. %s", quote(first), usageLine)
-	case isRole(first):
-		return Command{}, usageErrorf("Whom should I dial as %s? Put the number first: `/mpc-add +14155550100 %s`.", quote(first), strings.ToLower(first))
-	default:
-		n := destinationWords(words)
-		dest := strings.Join(words[:n], " ")
-		a, err := address.Parse(dest, defaultRegion)
-		if err != nil {
-			return Command{}, usageErrorf("%s is not a number or SIP address I can dial: %v. %s", quote(dest), err, usageLine)
-		}
-		cmd.To = a
-		rest = words[n:]
-	}
-
-	switch len(rest) {
-	case 0:
-	case 1:
-		role, err := phlo.ParseRole(rest[0])
-		if err != nil {
-			return Command{}, usageErrorf("%s is not a role: use `agent` or `customer` (the default is agent).", quote(rest[0]))
+	if role, err := phlo.ParseRole(words[len(words)-1]); err == nil {
+		if len(words) == 1 {
+			return Command{}, usageErrorf("Whom should I dial as %s? Put the number first: `/mpc-add +14155550100 %s`.", quote(words[0]), role)
 		}
 		cmd.Role = role
-	default:
-		return Command{}, usageErrorf("I did not expect %s after the number and role. %s", quote(strings.Join(rest, " ")), usageLine)
+		words = words[:len(words)-1]
+	}
+	for len(words) > 0 {
+		t, n, err := parseTarget(words, defaultRegion)
+		if err == errWord {
+			if len(words) == 1 && len(cmd.Targets) > 0 {
+				return Command{}, usageErrorf("%s is not a role: use `agent` or `customer` (the default is agent).", quote(words[0]))
+			}
+			if len(cmd.Targets) > 0 || len(words) > 1 {
+				return Command{}, usageErrorf("I did not expect %s: give numbers, SIP addresses or @mentions, then optionally a role (`agent` or `customer`). %s", quote(words[0]), usageLine)
+			}
+			_, err = address.Parse(words[0], defaultRegion)
+			return Command{}, usageErrorf("%s is not a number or SIP address I can dial: %v. %s", quote(words[0]), err, usageLine)
+		}
+		if err != nil {
+			return Command{}, err
+		}
+		cmd.Targets = append(cmd.Targets, t)
+		words = words[n:]
+	}
+	if len(cmd.Targets) > MaxPeople {
+		return Command{}, usageErrorf("That names %d people; one request dials at most %d.", len(cmd.Targets), MaxPeople)
 	}
 	return cmd, nil
 }
 
-// destinationWords returns how many leading words make up the destination:
-// a SIP URI or link is one word, while a pasted number may be several
-// ("+1 (415) 555-0100"). A first word with letters in it is taken whole, so
-// that address.Parse can say what is wrong with it.
-func destinationWords(words []string) int {
+// parseTarget reads one target from the front of words and says how many
+// words it took.
+func parseTarget(words []string, region string) (Target, int, error) {
+	w := words[0]
+	switch {
+	case mentionPattern.MatchString(w):
+		return Target{UserID: mentionPattern.FindStringSubmatch(w)[1]}, 1, nil
+	case groupPattern.MatchString(w):
+		m := groupPattern.FindStringSubmatch(w)
+		return Target{GroupID: m[1], Group: m[2]}, 1, nil
+	case strings.HasPrefix(w, "@"):
+		return Target{}, 0, usageErrorf("I cannot tell who %s is. Pick the person or group from Slack's autocomplete so the mention turns into a link, or give their number. %s", quote(w), usageLine)
+	case isRole(w):
+		return Target{}, 0, usageErrorf("The role (%s) goes last, once for everyone: `/mpc-add +14155550100 @alice %s`.", quote(w), strings.ToLower(w))
+	}
+	if !isNumberish(w) && !strings.HasPrefix(strings.ToLower(w), "sip") {
+		return Target{}, 0, errWord
+	}
+	n := numberWords(words)
+	dest := strings.Join(words[:n], " ")
+	a, err := address.Parse(dest, region)
+	if err != nil {
+		return Target{}, 0, usageErrorf("%s is not a number or SIP address I can dial: %v. %s", quote(dest), err, usageLine)
+	}
+	return Target{Addr: a}, n, nil
+}
+
+// errWord is parseTarget's signal that the word is plain text, whose
+// message depends on where it stands.
+var errWord = errors.New("a word that is not a target")
+
+// numberWords returns how many leading words make up one number: a pasted
+// number may be several words ("+1 (415) 555-0100"), and a word starting
+// with "+" begins the next one. A SIP URI or a word with letters is one word.
+func numberWords(words []string) int {
 	if !isNumberish(words[0]) {
 		return 1
 	}
 	n := 1
-	for n < len(words) && isNumberish(words[n]) {
+	for n < len(words) && isNumberish(words[n]) && !strings.HasPrefix(words[n], "+") {
 		n++
 	}
 	return n
 }
 
-// isNumberish reports whether w can be part of a pasted number: no letters,
-// and either a digit or only number punctuation. Stray symbols ("0100`;")
-// still count, so address.Parse can name the character that is wrong.
+// isNumberish reports whether w can be part of a pasted number: no letters.
+// Stray symbols ("0100`;") still count, so address.Parse can name the
+// character that is wrong.
 func isNumberish(w string) bool {
 	if strings.HasPrefix(strings.ToLower(w), "tel:") {
 		return true
@@ -140,17 +185,18 @@ func isNumberish(w string) bool {
 			return false
 		}
 	}
-	return true
+	return !strings.HasPrefix(w, "<")
 }
 
-// linkPattern matches Slack's escaped links in command text: "<tel:…|…>",
-// "<mailto:…|…>". Mentions ("<@U…>", "<!subteam^…>") are left alone.
-var linkPattern = regexp.MustCompile(`<((?i:tel|mailto):[^|>]*)(?:\|[^>]*)?>`)
+func isRole(w string) bool {
+	_, err := phlo.ParseRole(w)
+	return err == nil
+}
 
 // unwrapLinks replaces Slack's links with what they point at, so a linked
 // number with spaces in its label stays one word: "<tel:+1415…|+1 415 …>"
 // becomes "tel:+1415…", and "<mailto:a@b|a@b>" becomes "a@b" (Slack links
-// the user@host part of a SIP URI).
+// the user@host part of a SIP URI). Mentions are left alone.
 func unwrapLinks(text string) string {
 	return linkPattern.ReplaceAllStringFunc(text, func(m string) string {
 		link := linkPattern.FindStringSubmatch(m)[1]
@@ -159,11 +205,6 @@ func unwrapLinks(text string) string {
 		}
 		return link
 	})
-}
-
-func isRole(w string) bool {
-	_, err := phlo.ParseRole(w)
-	return err == nil
 }
 
 func usageErrorf(format string, args ...any) *UsageError {

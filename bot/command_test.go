@@ -8,24 +8,42 @@ import (
 	"github.com/mpc-bot/mpc-bot/phlo"
 )
 
+// describe renders targets compactly for comparison: numbers as themselves,
+// users as @U…, groups as &S….
+func describe(ts []Target) string {
+	var out []string
+	for _, t := range ts {
+		switch {
+		case t.UserID != "":
+			out = append(out, "@"+t.UserID)
+		case t.GroupID != "":
+			out = append(out, "&"+t.GroupID)
+		default:
+			out = append(out, t.Addr.String())
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 func TestParseCommandAdd(t *testing.T) {
 	tests := []struct {
-		text   string
-		to     string
-		toUser string
-		role   phlo.Role
+		text    string
+		targets string
+		role    phlo.Role
 	}{
-		{"+14155550100", "+14155550100", "", phlo.RoleAgent},
-		{"+14155550100 agent", "+14155550100", "", phlo.RoleAgent},
-		{"+14155550100 customer", "+14155550100", "", phlo.RoleCustomer},
-		{"  +14155550100   CUSTOMER  ", "+14155550100", "", phlo.RoleCustomer},
-		{"+1 (415) 555-0100 customer", "+14155550100", "", phlo.RoleCustomer},
-		{"415 555 0100", "+14155550100", "", phlo.RoleAgent},
-		{"<tel:+14155550100|+1 415 555 0100> customer", "+14155550100", "", phlo.RoleCustomer},
-		{"sip:alice@example.sip.plivo.com", "sip:alice@example.sip.plivo.com", "", phlo.RoleAgent},
-		{"sip:alice@example.sip.plivo.com customer", "sip:alice@example.sip.plivo.com", "", phlo.RoleCustomer},
-		{"<@U0123ABCD|alice>", "", "U0123ABCD", phlo.RoleAgent},
-		{"<@U0123ABCD> customer", "", "U0123ABCD", phlo.RoleCustomer},
+		{"+14155550100", "+14155550100", phlo.RoleAgent},
+		{"+14155550100 agent", "+14155550100", phlo.RoleAgent},
+		{"+14155550100 customer", "+14155550100", phlo.RoleCustomer},
+		{"  +14155550100   CUSTOMER  ", "+14155550100", phlo.RoleCustomer},
+		{"+1 (415) 555-0100 customer", "+14155550100", phlo.RoleCustomer},
+		{"415 555 0100", "+14155550100", phlo.RoleAgent},
+		{"<tel:+14155550100|+1 415 555 0100> customer", "+14155550100", phlo.RoleCustomer},
+		{"sip:alice@example.sip.plivo.com", "sip:alice@example.sip.plivo.com", phlo.RoleAgent},
+		{"sip:<mailto:alice@example.sip.plivo.com|alice@example.sip.plivo.com> customer", "sip:alice@example.sip.plivo.com", phlo.RoleCustomer},
+		{"<@U0123ABCD|alice>", "@U0123ABCD", phlo.RoleAgent},
+		{"<@U0123ABCD> <@W0456EFGH|bob> customer", "@U0123ABCD @W0456EFGH", phlo.RoleCustomer},
+		{"<!subteam^S0DBA|@oncall-dbs>", "&S0DBA", phlo.RoleAgent},
+		{"+1 415 555 0100 +44 20 7946 0000 <@U0123ABCD> sip:a@b.com", "+14155550100 +442079460000 @U0123ABCD sip:a@b.com", phlo.RoleAgent},
 	}
 	for _, tt := range tests {
 		cmd, err := ParseCommand(tt.text, "US")
@@ -33,17 +51,17 @@ func TestParseCommandAdd(t *testing.T) {
 			t.Errorf("ParseCommand(%q): %v", tt.text, err)
 			continue
 		}
-		if cmd.Kind != CommandAdd || cmd.To.String() != tt.to || cmd.ToUser != tt.toUser || cmd.Role != tt.role {
-			t.Errorf("ParseCommand(%q) = %+v (to %q), want to %q user %q role %s", tt.text, cmd, cmd.To, tt.to, tt.toUser, tt.role)
+		if got := describe(cmd.Targets); cmd.Kind != CommandAdd || got != tt.targets || cmd.Role != tt.role {
+			t.Errorf("ParseCommand(%q) = kind %d targets %q role %s; want %q %s", tt.text, cmd.Kind, got, cmd.Role, tt.targets, tt.role)
 		}
 	}
 }
 
-func TestParseCommandHelp(t *testing.T) {
-	for _, text := range []string{"", "   ", "help", "HELP"} {
+func TestParseCommandHelpAndModal(t *testing.T) {
+	for text, want := range map[string]CommandKind{"": CommandModal, "   ": CommandModal, "help": CommandHelp, "HELP": CommandHelp} {
 		cmd, err := ParseCommand(text, "US")
-		if err != nil || cmd.Kind != CommandHelp {
-			t.Errorf("ParseCommand(%q) = %+v, %v; want help", text, cmd, err)
+		if err != nil || cmd.Kind != want {
+			t.Errorf("ParseCommand(%q) = %+v, %v; want kind %d", text, cmd, err, want)
 		}
 	}
 }
@@ -52,19 +70,19 @@ func TestParseCommandRejects(t *testing.T) {
 	tests := []struct{ text, want string }{
 		{"+1415", "`+1415` is not a number or SIP address I can dial: too short"},
 		{"+14155550100 manager", "`manager` is not a role"},
-		{"+14155550100 agent now", "I did not expect `agent now`"},
-		{"+14155550100 agent customer", "I did not expect `agent customer`"},
+		{"+14155550100 agent now", "The role (`agent`) goes last"},
+		{"+14155550100 please call", "I did not expect `please`"},
 		{"alice", "`alice` is not a number or SIP address"},
 		{"@alice", "I cannot tell who `@alice` is"},
-		{"<!subteam^S0123|@oncall>", "User groups"},
-		{"agent +14155550100", "Put the number first"},
+		{"agent", "Put the number first"},
+		{"agent +14155550100", "The role (`agent`) goes last"},
 		{"sip:alice", "needs a user and a host"},
-		{"help me", "`help` is not a number"},
-		{strings.Repeat("+1 ", 200), "too long"},
+		{"help me", "I did not expect `help`"},
+		{strings.Repeat("+1 ", 400), "too long"},
+		{strings.Repeat("<@U0123ABCD> ", 21), "at most 20"},
 		{"+1415\x00555", "control characters"},
 		{"\xff\xfe", "not valid UTF-8"},
 		{"+1 415 555 0100`; rm -rf", "'`' is not allowed in a phone number"},
-		{"sip:<mailto:alice@example.com|alice@example.com> customer extra", "I did not expect `customer extra`"},
 	}
 	for _, tt := range tests {
 		_, err := ParseCommand(tt.text, "US")
@@ -80,7 +98,7 @@ func TestParseCommandRejects(t *testing.T) {
 }
 
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"", "help", "+14155550100 agent", "+1 (415) 555-0100 customer", "sip:a@b.com", "<@U1|a> agent", "x y z", "\x00"} {
+	for _, s := range []string{"", "help", "+14155550100 agent", "+1 (415) 555-0100 customer", "sip:a@b.com", "<@U1|a> agent", "<!subteam^S1|@x>", "x y z", "\x00", "<tel:+1|+1 2>"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
@@ -93,10 +111,25 @@ func FuzzParseCommand(f *testing.F) {
 			return
 		}
 		switch cmd.Kind {
-		case CommandHelp:
+		case CommandHelp, CommandModal:
 		case CommandAdd:
-			if cmd.To.IsZero() == (cmd.ToUser == "") {
-				t.Fatalf("ParseCommand(%q): add with to=%q user=%q", text, cmd.To, cmd.ToUser)
+			if len(cmd.Targets) == 0 || len(cmd.Targets) > MaxPeople {
+				t.Fatalf("ParseCommand(%q): %d targets", text, len(cmd.Targets))
+			}
+			for _, tg := range cmd.Targets {
+				set := 0
+				if !tg.Addr.IsZero() {
+					set++
+				}
+				if tg.UserID != "" {
+					set++
+				}
+				if tg.GroupID != "" {
+					set++
+				}
+				if set != 1 {
+					t.Fatalf("ParseCommand(%q): target %+v", text, tg)
+				}
 			}
 			if !cmd.Role.Valid() {
 				t.Fatalf("ParseCommand(%q): role %q", text, cmd.Role)

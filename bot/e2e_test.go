@@ -90,9 +90,11 @@ func TestBadInputIsRefusedInTheAck(t *testing.T) {
 	for _, tt := range []struct{ text, want string }{
 		{"+1415", "is not a number or SIP address I can dial: too short"},
 		{"+14155550100 boss", "`boss` is not a role"},
-		{"+14155550100 agent right now", "I did not expect"},
+		{"+14155550100 please call", "I did not expect `please`"},
+		{"+14155550100 agent now", "goes last"},
 		{"alice", "is not a number or SIP address"},
-		{strings.Repeat("9", 500), "too long"},
+		{strings.Repeat("9", 1100), "too long"},
+		{strings.Repeat("9", 300), "longer than 256 characters"},
 		{"+1415\x07555", "control characters"},
 		{"sip:nobody", "needs a user and a host"},
 	} {
@@ -130,7 +132,7 @@ func TestUnmappedCallerIsToldHowToGetMapped(t *testing.T) {
 	}
 	_, responseURL := h.command(callerID, publicChan, "<@"+nobodyID+">")
 	h.waitFor("a private answer", func() bool { return len(responsesTo(h, responseURL)) > 0 })
-	if r := responsesTo(h, responseURL)[0]; !strings.Contains(r.Text, "I don't know a number for <@"+nobodyID+">") {
+	if r := responsesTo(h, responseURL)[0]; !strings.Contains(r.Text, "I know no number for anyone named, so nothing was dialled: <@"+nobodyID+"> (no number in the directory file or their Slack profile)") {
 		t.Errorf("mention of an unmapped person: told %q", r.Text)
 	}
 	if n := len(h.phlo.Requests()); n != 0 {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -31,9 +32,26 @@ func (b *Bot) handle(smc *socketmode.Client, evt socketmode.Event) {
 			return
 		}
 		b.onSlashCommand(smc, evt.Request, cmd)
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || evt.Request == nil {
+			b.log.Warn("interactive envelope without a payload")
+			return
+		}
+		b.onInteraction(smc, evt.Request, cb)
+	case socketmode.EventTypeEventsAPI:
+		outer, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok || evt.Request == nil {
+			b.log.Warn("events envelope without an event")
+			return
+		}
+		if ev, ok := outer.InnerEvent.Data.(*slackevents.AppMentionEvent); ok {
+			b.onMention(smc, evt.Request, outer, ev)
+			return
+		}
+		b.ack(smc, evt.Request, nil)
+		b.log.Debug("ignored event", "type", outer.InnerEvent.Type)
 	default:
-		// Interactions and Events API envelopes are acknowledged so Slack
-		// does not re-deliver them; nothing subscribes to them yet.
 		if evt.Request != nil && evt.Request.EnvelopeID != "" {
 			b.ack(smc, evt.Request, nil)
 		}

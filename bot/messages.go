@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -32,6 +33,13 @@ func (m message) ackPayload() map[string]any {
 	return map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": m.Text, "blocks": m.Blocks}
 }
 
+// withContext appends a small grey line.
+func (m message) withContext(mrkdwn string) message {
+	m.Blocks = append(append([]slack.Block(nil), m.Blocks...), contextLine(mrkdwn))
+	m.Text += "\n" + textOf(mrkdwn)
+	return m
+}
+
 func section(mrkdwn string) slack.Block {
 	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, mrkdwn, false, false), nil, nil)
 }
@@ -39,6 +47,8 @@ func section(mrkdwn string) slack.Block {
 func contextLine(mrkdwn string) slack.Block {
 	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, mrkdwn, false, false))
 }
+
+func requestLine(requestID string) slack.Block { return contextLine("request `" + requestID + "`") }
 
 // textOf strips the bold markers that would show as stray asterisks in
 // notifications, which render the fallback text without mrkdwn.
@@ -51,19 +61,23 @@ func simpleMessage(mrkdwn string) message {
 }
 
 func helpMessage(command, region string) message {
-	body := fmt.Sprintf(`*%[1]s* pulls someone onto the team's Plivo conference call.
+	body := fmt.Sprintf(`*%[1]s* pulls people onto the team's Plivo conference call.
 • %[2]s — dial a number, as an agent
 • %[3]s — dial a number as a customer
 • %[4]s — dial a SIP endpoint
-• %[5]s — dial a teammate at the number in the directory or their Slack profile
-• %[6]s — show this help`,
+• %[5]s — dial teammates or a user group at the numbers the directory or their Slack profiles give
+• %[6]s — open a form (pick people, add a note)
+• %[7]s — show this help
+In a thread, use the message shortcut *Add to call*, or mention me: %[8]s.`,
 		command,
 		"`"+command+" +14155550100`",
 		"`"+command+" +1 (415) 555-0100 customer`",
 		"`"+command+" sip:alice@example.sip.plivo.com`",
-		"`"+command+" @alice [agent|customer]`",
-		"`"+command+" help`")
-	note := fmt.Sprintf("Numbers without a country code are read as %s numbers. Plivo places the call on behalf of your own number: the one the directory file or your Slack profile gives.", region)
+		"`"+command+" @alice @bob @oncall-dbs [agent|customer]`",
+		"`"+command+"`",
+		"`"+command+" help`",
+		"`@mpc-bot add @alice`")
+	note := fmt.Sprintf("Numbers without a country code are read as %s numbers. Plivo places each call on behalf of your own number, from the directory file or your Slack profile. At most %d people per request.", region, MaxPeople)
 	return message{
 		Text:   textOf(body),
 		Blocks: []slack.Block{section(body), contextLine(note)},
@@ -82,13 +96,53 @@ type target struct {
 
 func numberTarget(s string) target    { return target{mrkdwn: "*" + escape(s) + "*"} }
 func userTarget(userID string) target { return target{mrkdwn: "<@" + userID + ">"} }
+func groupTarget(groupID string) target {
+	return target{mrkdwn: "<!subteam^" + groupID + ">"}
+}
 
-func announceMessage(callerID string, to target, role phlo.Role, requestID string) message {
-	body := fmt.Sprintf(":telephone_receiver: <@%s> is adding %s to the call as *%s*.", callerID, to.mrkdwn, role)
-	return message{
-		Text:   textOf(body),
-		Blocks: []slack.Block{section(body), contextLine("request `" + requestID + "`")},
+// list joins targets as prose: "a", "a and b", "a, b and c".
+func list(ts []target) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = t.mrkdwn
 	}
+	if len(s) <= 1 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// maxNote bounds the "why do you need them?" note; the modal enforces it
+// in the client, this in the message.
+const maxNote = 300
+
+func announceMessage(callerID string, to []target, role phlo.Role, note string, missing []unreachable, requestID string) message {
+	body := fmt.Sprintf(":telephone_receiver: <@%s> is adding %s to the call as *%s*.", callerID, list(to), role)
+	blocks := []slack.Block{section(body)}
+	text := body
+	if note = strings.TrimSpace(note); note != "" {
+		if r := []rune(note); len(r) > maxNote {
+			note = string(r[:maxNote]) + "…"
+		}
+		quoted := "> " + strings.ReplaceAll(escape(note), "\n", "\n> ")
+		blocks = append(blocks, section("*Why:*\n"+quoted))
+		text += " Why: " + note
+	}
+	if len(missing) > 0 {
+		line := "Not dialled: " + unreachableList(missing)
+		blocks = append(blocks, contextLine(line))
+		text += " " + line
+	}
+	blocks = append(blocks, requestLine(requestID))
+	return message{Text: textOf(text), Blocks: blocks}
+}
+
+func unreachableList(us []unreachable) string {
+	s := make([]string, len(us))
+	for i, u := range us {
+		s[i] = u.shown.mrkdwn + " (" + u.why + ")"
+	}
+	return strings.Join(s, "; ")
 }
 
 // outcomeStatus is what became of an add, as far as the bot can know.
@@ -101,9 +155,10 @@ const (
 )
 
 type outcome struct {
-	status outcomeStatus
-	apiID  string
-	reason string // mrkdwn, for failed and unknown
+	status   outcomeStatus
+	apiID    string
+	reason   string // mrkdwn, for failed and unknown
+	unposted bool   // the thread reply could not be posted
 }
 
 func (o outcome) String() string {
@@ -118,36 +173,69 @@ func (o outcome) String() string {
 	return "none"
 }
 
-func outcomeMessage(to target, role phlo.Role, o outcome, requestID string) message {
-	var body string
+func outcomeLine(to target, role phlo.Role, o outcome) string {
 	switch o.status {
 	case outcomeDialled:
-		body = fmt.Sprintf(":white_check_mark: Plivo is dialling %s as *%s*. PHLO api_id `%s`", to.mrkdwn, role, escape(o.apiID))
+		return fmt.Sprintf(":white_check_mark: Plivo is dialling %s as *%s*. PHLO api_id `%s`", to.mrkdwn, role, escape(o.apiID))
 	case outcomeUnknown:
-		body = fmt.Sprintf(":warning: %s may or may not be dialled: %s", to.mrkdwn, o.reason)
-	default:
-		body = fmt.Sprintf(":x: Could not add %s: %s", to.mrkdwn, o.reason)
+		return fmt.Sprintf(":warning: %s may or may not be dialled: %s", to.mrkdwn, o.reason)
 	}
-	return message{
-		Text:   textOf(body),
-		Blocks: []slack.Block{section(body), contextLine("request `" + requestID + "`")},
+	return fmt.Sprintf(":x: Could not add %s: %s", to.mrkdwn, o.reason)
+}
+
+// outcomeMessage is one person's result, the reply in the thread. A failed
+// or unknown outcome carries a Retry button; for an unknown one it asks
+// first, since the first call may still ring.
+func outcomeMessage(to target, role phlo.Role, o outcome, requestID string, retry *retryValue) message {
+	body := outcomeLine(to, role, o)
+	blocks := []slack.Block{section(body)}
+	if retry != nil {
+		value, _ := json.Marshal(retry)
+		btn := slack.NewButtonBlockElement(retryActionID, string(value), slack.NewTextBlockObject(slack.PlainTextType, "Retry", false, false))
+		if o.status == outcomeUnknown {
+			btn.Style = slack.StyleDanger
+			btn.Confirm = slack.NewConfirmationBlockObject(
+				slack.NewTextBlockObject(slack.PlainTextType, "Dial again?", false, false),
+				slack.NewTextBlockObject(slack.MarkdownType, "The first call may still ring. Check the bridge first: dialling again could ring them twice.", false, false),
+				slack.NewTextBlockObject(slack.PlainTextType, "Dial again", false, false),
+				slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false))
+		} else {
+			btn.Style = slack.StylePrimary
+		}
+		blocks = append(blocks, slack.NewActionBlock("retry", btn))
 	}
+	blocks = append(blocks, requestLine(requestID))
+	return message{Text: textOf(body), Blocks: blocks}
+}
+
+func retryingMessage(to target, presserID, requestID string) message {
+	body := fmt.Sprintf(":arrows_counterclockwise: <@%s> is retrying %s…", presserID, to.mrkdwn)
+	return message{Text: textOf(body), Blocks: []slack.Block{section(body), requestLine(requestID)}}
+}
+
+// partyOutcome pairs a person with their result, for the private summary.
+type partyOutcome struct {
+	shown   target
+	outcome outcome
 }
 
 // privateOutcomeMessage is the whole story in one message, for when the bot
-// cannot post in the channel and answers through the response_url instead.
-func privateOutcomeMessage(callerID string, to target, role phlo.Role, o outcome, requestID string) message {
-	announce := announceMessage(callerID, to, role, requestID)
-	result := outcomeMessage(to, role, o, requestID)
-	note := "I could not post in this channel (invite me with `/invite @mpc-bot` to share results here), so only you see this."
+// cannot post in the channel or thread and answers privately instead.
+func privateOutcomeMessage(announce message, results []partyOutcome, role phlo.Role, requestID string) message {
+	lines := make([]string, len(results))
+	for i, r := range results {
+		lines[i] = outcomeLine(r.shown, role, r.outcome)
+	}
+	body := strings.Join(lines, "\n")
+	note := "I could not post this in the channel (invite me with `/invite @mpc-bot` to share results there), so only you see it."
 	return message{
-		Text:   announce.Text + "\n" + result.Text,
-		Blocks: []slack.Block{announce.Blocks[0], result.Blocks[0], contextLine(note + " request `" + requestID + "`")},
+		Text:   announce.Text + "\n" + textOf(body),
+		Blocks: []slack.Block{announce.Blocks[0], section(body), contextLine(note + " request `" + requestID + "`")},
 	}
 }
 
 // escape neutralises Slack's three control characters in text we did not
-// write ourselves, such as Plivo's error message.
+// write ourselves, such as Plivo's error message or a note.
 func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
@@ -161,12 +249,15 @@ func callerUnknownMessage(userID string, err *NoAddressError) message {
 	return message{Text: textOf(why + " " + fix), Blocks: []slack.Block{section(":bust_in_silhouette: " + why), section(fix)}}
 }
 
-func targetUnknownMessage(userID string, err *NoAddressError) message {
-	why := "they have no number in the directory file or in their Slack profile"
-	if err.ProfileReason != "" {
-		why = "the phone number in their Slack profile cannot be used: " + err.ProfileReason
+func nobodyToDialMessage(missing []unreachable) message {
+	if len(missing) == 0 {
+		return simpleMessage(":bust_in_silhouette: That names nobody I can dial. Nothing was dialled.")
 	}
-	return simpleMessage(fmt.Sprintf(":bust_in_silhouette: I don't know a number for <@%s>: %s. Give their number instead, e.g. `/mpc-add +14155550100`. Nothing was dialled.", userID, why))
+	return simpleMessage(":bust_in_silhouette: I know no number for anyone named, so nothing was dialled: " + unreachableList(missing) + ". Give their numbers instead, e.g. `/mpc-add +14155550100`.")
+}
+
+func tooManyMessage(err *TooManyPeopleError) message {
+	return simpleMessage(fmt.Sprintf(":warning: That is %d people once user groups are counted; one request dials at most %d. Nothing was dialled: name fewer people, or split the request.", err.Count, MaxPeople))
 }
 
 func profileLookupFailedMessage(userID, slackError string) message {

@@ -12,30 +12,42 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
-// TestMessagesGolden pins every message a person can see, so a reviewer
-// reads the exact Block Kit in testdata/ and a change to it shows in diffs.
+// TestMessagesGolden pins every message and view a person can see, so a
+// reviewer reads the exact Block Kit in testdata/ and a change shows in
+// diffs.
 func TestMessagesGolden(t *testing.T) {
 	num := numberTarget("+14155550100")
-	_, err := ParseCommand("+14155550100 manager", "US")
-	messages := map[string]message{
+	_, usage := ParseCommand("+14155550100 manager", "US")
+	missing := []unreachable{
+		{shown: userTarget("U0DAVE"), why: "no number in the directory file or their Slack profile"},
+		{shown: groupTarget("S0EMPTY"), why: "it has no members"},
+	}
+	retry := &retryValue{Version: 1, RequestID: "req123", To: "+14155550100", Role: phlo.RoleAgent, CallerID: "U0CALLER", Try: 1}
+	announce := announceMessage("U0CALLER", []target{userTarget("U0ALICE")}, phlo.RoleCustomer, "", nil, "req123")
+	golden := map[string]any{
 		"help":             helpMessage("/mpc-add", "US"),
-		"usage_error":      usageMessage(err.(*UsageError)),
-		"announce_number":  announceMessage("U0CALLER", num, phlo.RoleAgent, "req123"),
-		"announce_user":    announceMessage("U0CALLER", userTarget("U0ALICE"), phlo.RoleCustomer, "req123"),
-		"outcome_dialled":  outcomeMessage(num, phlo.RoleAgent, outcome{status: outcomeDialled, apiID: "8ec6f5cd-3b5b-4d6f-9f1e-2f6c2c1b1a11"}, "req123"),
-		"outcome_failed":   outcomeMessage(num, phlo.RoleAgent, phloOutcome(phlo.Result{}, &phlo.APIError{StatusCode: 401}), "req123"),
-		"outcome_unknown":  outcomeMessage(num, phlo.RoleAgent, phloOutcome(phlo.Result{}, &phlo.APIError{StatusCode: 502, Message: "bad gateway"}), "req123"),
-		"outcome_private":  privateOutcomeMessage("U0CALLER", num, phlo.RoleAgent, outcome{status: outcomeDialled, apiID: "8ec6f5cd"}, "req123"),
+		"usage_error":      usageMessage(usage.(*UsageError)),
+		"announce_number":  announceMessage("U0CALLER", []target{num}, phlo.RoleAgent, "", nil, "req123"),
+		"announce_user":    announce,
+		"announce_many":    announceMessage("U0CALLER", []target{userTarget("U0ALICE"), userTarget("U0BOB"), num}, phlo.RoleAgent, "Primary DB is failing over.\nWe need a DBA <now> & fast", missing, "req123"),
+		"outcome_dialled":  outcomeMessage(num, phlo.RoleAgent, outcome{status: outcomeDialled, apiID: "8ec6f5cd-3b5b-4d6f-9f1e-2f6c2c1b1a11"}, "req123", nil),
+		"outcome_failed":   outcomeMessage(num, phlo.RoleAgent, phloOutcome(phlo.Result{}, &phlo.APIError{StatusCode: 401}), "req123", retry),
+		"outcome_unknown":  outcomeMessage(num, phlo.RoleAgent, phloOutcome(phlo.Result{}, &phlo.APIError{StatusCode: 502, Message: "bad gateway"}), "req123", retry),
+		"outcome_retried":  outcomeMessage(num, phlo.RoleAgent, outcome{status: outcomeDialled, apiID: "a2"}, "req123", nil).withContext("Retried by <@U0BOB>"),
+		"retrying":         retryingMessage(num, "U0BOB", "req123"),
+		"outcome_private":  privateOutcomeMessage(announce, []partyOutcome{{shown: userTarget("U0ALICE"), outcome: outcome{status: outcomeDialled, apiID: "8ec6f5cd"}}}, phlo.RoleCustomer, "req123"),
 		"caller_unknown":   callerUnknownMessage("U0CALLER", &NoAddressError{UserID: "U0CALLER"}),
 		"caller_bad_phone": callerUnknownMessage("U0CALLER", &NoAddressError{UserID: "U0CALLER", ProfileReason: "too short to be a phone number"}),
-		"target_unknown":   targetUnknownMessage("U0ALICE", &NoAddressError{UserID: "U0ALICE"}),
+		"nobody_to_dial":   nobodyToDialMessage(missing),
+		"too_many":         tooManyMessage(&TooManyPeopleError{Count: 34}),
 		"profile_lookup":   profileLookupFailedMessage("U0ALICE", "ratelimited"),
 		"busy":             busyMessage(1000),
 		"queued":           queuedMessage(3),
 		"stopped":          stoppedMessage(),
 		"unknown_command":  unknownCommandMessage("/mpc-remove"),
+		"modal":            addModal(modalOrigin{ChannelID: "C0INCIDENT", ThreadTS: "1764072000.000100"}),
 	}
-	for name, m := range messages {
+	for name, m := range golden {
 		t.Run(name, func(t *testing.T) {
 			got, err := json.MarshalIndent(m, "", "  ")
 			if err != nil {

@@ -10,17 +10,11 @@ import (
 // onSlashCommand answers bad input and help inside the ack itself, and for
 // an add acks first and dials afterwards.
 func (b *Bot) onSlashCommand(smc *socketmode.Client, req *socketmode.Request, sc slack.SlashCommand) {
-	if !b.seen.add(req.EnvelopeID) {
-		// A re-delivery of an envelope we already took: ack again so Slack
-		// stops, but never act twice.
-		b.ack(smc, req, nil)
-		b.log.Info("ignored re-delivered envelope", "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
-		return
-	}
 	if sc.Command != b.command {
 		b.ack(smc, req, unknownCommandMessage(sc.Command).ackPayload())
 		return
 	}
+	private := privateReply{responseURL: sc.ResponseURL, channelID: sc.ChannelID, userID: sc.UserID}
 	cmd, err := ParseCommand(sc.Text, b.region)
 	var usage *UsageError
 	switch {
@@ -33,6 +27,10 @@ func (b *Bot) onSlashCommand(smc *socketmode.Client, req *socketmode.Request, sc
 		return
 	case cmd.Kind == CommandHelp:
 		b.ack(smc, req, helpMessage(b.command, b.region).ackPayload())
+		return
+	case cmd.Kind == CommandModal:
+		b.ack(smc, req, nil)
+		b.openModal(sc.TriggerID, modalOrigin{ChannelID: sc.ChannelID, ResponseURL: sc.ResponseURL}, private)
 		return
 	}
 
@@ -47,14 +45,14 @@ func (b *Bot) onSlashCommand(smc *socketmode.Client, req *socketmode.Request, sc
 	} else {
 		b.ack(smc, req, nil)
 	}
-	j := addJob{
-		requestID:   b.newReqID(),
-		teamID:      sc.TeamID,
-		channelID:   sc.ChannelID,
-		userID:      sc.UserID,
-		responseURL: sc.ResponseURL,
-		cmd:         cmd,
-	}
-	b.jobs.Add(1)
-	go b.runAdd(j)
+	b.enqueue(addRequest{
+		requestID: b.newReqID(),
+		claimKey:  "envelope:" + req.EnvelopeID,
+		teamID:    sc.TeamID,
+		channelID: sc.ChannelID,
+		callerID:  sc.UserID,
+		private:   private,
+		role:      cmd.Role,
+		targets:   cmd.Targets,
+	})
 }
