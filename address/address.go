@@ -7,6 +7,7 @@ package address
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -29,8 +30,9 @@ const maxInput = 256
 // Address is a normalised, dialable party: "+14155550100" or
 // "sip:alice@example.com". The zero value is not dialable.
 type Address struct {
-	kind  Kind
-	value string
+	kind    Kind
+	value   string
+	premium bool
 }
 
 // String returns the normalised form that PHLO receives.
@@ -94,6 +96,9 @@ func ParsePhone(s, defaultRegion string) (Address, error) {
 	if !strings.HasPrefix(s, "+") && defaultRegion == "" {
 		return Address{}, &ParseError{Reason: "a phone number needs a country code, e.g. +14155550100"}
 	}
+	if isEmergency(s) {
+		return Address{}, &ParseError{Reason: "that is an emergency number: mpc-bot never dials emergency services, call them yourself"}
+	}
 	num, err := phonenumbers.Parse(s, strings.ToUpper(defaultRegion))
 	if err != nil {
 		return Address{}, &ParseError{Reason: phoneParseReason(err)}
@@ -104,7 +109,63 @@ func ParsePhone(s, defaultRegion string) (Address, error) {
 	if !phonenumbers.IsValidNumber(num) {
 		return Address{}, &ParseError{Reason: invalidReason(num)}
 	}
-	return Address{kind: Phone, value: phonenumbers.Format(num, phonenumbers.E164)}, nil
+	return Address{
+		kind:    Phone,
+		value:   phonenumbers.Format(num, phonenumbers.E164),
+		premium: phonenumbers.GetNumberType(num) == phonenumbers.PREMIUM_RATE,
+	}, nil
+}
+
+// emergencyNumbers are the short codes of emergency services in the
+// regions phonenumbers knows best. They never parse as valid numbers, but
+// saying why beats "too short".
+var emergencyNumbers = map[string]bool{
+	"911": true, "112": true, "999": true, "000": true, "110": true, "119": true,
+	"100": true, "101": true, "102": true, "108": true, "118": true, "190": true,
+	"193": true, "15": true, "17": true, "18": true, "061": true, "066": true,
+}
+
+func isEmergency(s string) bool {
+	var digits strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits.WriteRune(r)
+		}
+	}
+	d := digits.String()
+	if strings.HasPrefix(s, "+") {
+		// "+1 911", "+44 999": a country code then the short code. Country
+		// codes are prefix-free, so the first length that names one is it.
+		for n := 1; n <= 3 && n < len(d); n++ {
+			if cc, err := strconv.Atoi(d[:n]); err == nil && phonenumbers.GetRegionCodeForCountryCode(cc) != "ZZ" {
+				return emergencyNumbers[d[n:]]
+			}
+		}
+		return false
+	}
+	return emergencyNumbers[d]
+}
+
+// PremiumRate reports whether a is a premium-rate number, which policy
+// refuses to dial whatever the allow-lists say.
+func (a Address) PremiumRate() bool { return a.premium }
+
+// HasPrefix reports whether a phone number starts with prefix ("+1",
+// "+4420"), or a SIP address's host is domain or one of its subdomains
+// (prefix "example.com" or "sip:example.com").
+func (a Address) HasPrefix(prefix string) bool {
+	switch a.kind {
+	case Phone:
+		return strings.HasPrefix(prefix, "+") && strings.HasPrefix(a.value, prefix)
+	case SIP:
+		domain := strings.ToLower(strings.TrimPrefix(prefix, "sip:"))
+		host := a.value[strings.LastIndexByte(a.value, '@')+1:]
+		if i := strings.LastIndexByte(host, ':'); i >= 0 {
+			host = host[:i]
+		}
+		return host == domain || strings.HasSuffix(host, "."+domain)
+	}
+	return false
 }
 
 func phoneParseReason(err error) string {

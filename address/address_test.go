@@ -49,7 +49,10 @@ func TestParseRejects(t *testing.T) {
 		{"6505550100", "", "needs a country code"},
 		{"+999123456789", "US", "country code"},
 		{"+1 555 555 5555", "US", "not a valid number"},
-		{"911", "US", "too short"},
+		{"911", "US", "emergency number"},
+		{"+1 911", "US", "emergency number"},
+		{"112", "GB", "emergency number"},
+		{"+44 999", "US", "emergency number"},
 		{"alice", "US", `'a' is not allowed`},
 		{"sip:", "US", "needs a user and a host"},
 		{"sip:@example.com", "US", "needs a user and a host"},
@@ -131,4 +134,31 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Masked(%q) hides nothing", a)
 		}
 	})
+}
+
+func TestPremiumRateAndPrefixes(t *testing.T) {
+	premium, err := Parse("+1 900 555 0100", "US")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !premium.PremiumRate() {
+		t.Error("+1 900 is not flagged premium-rate")
+	}
+	plain, _ := Parse("+14155550100", "US")
+	if plain.PremiumRate() {
+		t.Error("+1 415 is flagged premium-rate")
+	}
+	sip, _ := Parse("sip:alice@phone.plivo.com:5060", "US")
+	for _, tt := range []struct {
+		a      Address
+		prefix string
+		want   bool
+	}{
+		{plain, "+1", true}, {plain, "+1415", true}, {plain, "+44", false}, {plain, "1", false},
+		{sip, "plivo.com", true}, {sip, "sip:phone.plivo.com", true}, {sip, "livo.com", false}, {sip, "+1", false},
+	} {
+		if got := tt.a.HasPrefix(tt.prefix); got != tt.want {
+			t.Errorf("%s.HasPrefix(%q) = %v", tt.a, tt.prefix, got)
+		}
+	}
 }

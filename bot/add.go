@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/mpc-bot/mpc-bot/address"
 	"github.com/mpc-bot/mpc-bot/phlo"
+	"github.com/mpc-bot/mpc-bot/policy"
+	"github.com/mpc-bot/mpc-bot/store"
 )
 
 // addRequest is one accepted request to dial one or more people, from a
@@ -63,18 +66,20 @@ func (b *Bot) enqueue(req addRequest) {
 // background runs f as tracked work, so shutdown waits for it.
 func (b *Bot) background(f func()) {
 	b.jobs.Add(1)
+	b.side.Add(1)
 	go func() {
 		defer b.jobs.Done()
+		defer b.side.Add(-1)
 		f()
 	}()
 }
 
-// runAdd does the slow part of an add, after the ack: find the caller's
-// number and the people's, announce, call PHLO once per person, and reply
-// in the thread.
+// runAdd does the slow part of an add, after the ack: check the policy,
+// find the caller's number and the people's, announce, record each dial
+// and call PHLO once per person, and reply in the thread.
 func (b *Bot) runAdd(req addRequest) {
 	defer b.jobs.Done()
-	defer b.queue.done()
+	defer b.finish()
 	start := time.Now()
 	log := b.log.With("request_id", req.requestID, "team", req.teamID, "user", req.callerID, "channel", req.channelID)
 
@@ -82,6 +87,10 @@ func (b *Bot) runAdd(req addRequest) {
 	defer cancel()
 	if req.claimKey != "" && !b.claim(ctx, req.claimKey, log) {
 		log.Info("ignored a re-delivery", "key", req.claimKey)
+		return
+	}
+	if err := b.cfg.Policy.AllowRequester(ctx, b.groups, req.channelID, req.callerID); err != nil {
+		b.deny(ctx, req, "", err, log)
 		return
 	}
 	if !b.queue.acquire(ctx) {
@@ -106,9 +115,13 @@ func (b *Bot) runAdd(req addRequest) {
 			return
 		}
 	}
+	req.parties = b.allowedDestinations(ctx, &req, log)
 	if len(req.parties) == 0 {
 		b.tellPrivately(ctx, req.private, nobodyToDialMessage(req.unreachable), log)
-		log.Info("add refused: nobody has a number", "unreachable", len(req.unreachable))
+		log.Info("add refused: nobody to dial", "unreachable", len(req.unreachable))
+		return
+	}
+	if !b.waitForUserLimit(ctx, req, log) {
 		return
 	}
 
@@ -133,13 +146,17 @@ func (b *Bot) runAdd(req addRequest) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = b.dial(ctx, log, req, caller, callerSource, p, start)
+			audit := store.Add{
+				RequestID: fmt.Sprintf("%s/%d", req.requestID, i), TeamID: req.teamID, ChannelID: req.channelID,
+				UserID: req.callerID, To: p.addr.String(), ToUser: p.userID, Role: string(req.role), TriggerSource: caller.String(),
+			}
+			results[i] = b.dial(ctx, log, audit, callerSource, start)
 			if parentTS == "" {
 				return
 			}
 			fctx, fcancel := b.finalContext(ctx)
 			defer fcancel()
-			retry := retryFor(req, p, results[i], 1)
+			retry := retryFor(audit.RequestID, results[i], 1)
 			if _, err := b.postInChannel(fctx, req.channelID, thread, outcomeMessage(p.shown, req.role, results[i], req.requestID, retry)); err != nil {
 				log.Warn("could not reply in the thread", "slack_error", slackErrorCode(err))
 				results[i].unposted = true
@@ -156,22 +173,134 @@ func (b *Bot) runAdd(req addRequest) {
 		}
 	}
 	if len(missed) > 0 {
-		fctx, fcancel := b.finalContext(ctx)
-		defer fcancel()
-		b.tellPrivately(fctx, req.private, privateOutcomeMessage(announce, missed, req.role, req.requestID), log)
+		b.tellPrivately(ctx, req.private, privateOutcomeMessage(announce, missed, req.role, req.requestID), log)
 	}
 }
 
-// dial makes the one PHLO request for one person and logs its outcome.
-func (b *Bot) dial(ctx context.Context, log *slog.Logger, req addRequest, caller address.Address, callerSource source, p party, start time.Time) outcome {
-	res, err := b.phlo.AddMember(ctx, phlo.Call{To: p.addr.String(), Role: req.role, TriggerSource: caller.String()})
+// allowedDestinations keeps the parties the policy lets the bot dial; the
+// others join req.unreachable with the reason, and the audit trail.
+func (b *Bot) allowedDestinations(ctx context.Context, req *addRequest, log *slog.Logger) []party {
+	var ok []party
+	for i, p := range req.parties {
+		err := b.cfg.Policy.AllowDestination(p.addr)
+		if err == nil {
+			ok = append(ok, p)
+			continue
+		}
+		var denied *policy.DeniedError
+		if !errors.As(err, &denied) {
+			denied = &policy.DeniedError{Reason: "error", Message: "the policy could not be checked"}
+		}
+		req.unreachable = append(req.unreachable, unreachable{shown: p.shown, why: denied.Message, err: err})
+		b.deny(ctx, *req, fmt.Sprintf("%s/denied/%d", req.requestID, i), err, log, p)
+	}
+	return ok
+}
+
+// deny records a refused request (or one refused person of it), counts it,
+// and, for a whole request, tells the caller why.
+func (b *Bot) deny(ctx context.Context, req addRequest, auditID string, err error, log *slog.Logger, who ...party) {
+	var denied *policy.DeniedError
+	if !errors.As(err, &denied) {
+		// The policy could not be checked (a Slack error): refuse, since
+		// allowing on error would defeat the allow-lists.
+		denied = &policy.DeniedError{Reason: "error", Message: "I could not check whether you may add people (" + escape(slackErrorCode(errors.Unwrap(err))) + "), so nothing was dialled. Try again in a moment."}
+	}
+	b.obs.Denied(denied.Reason)
+	a := store.Add{RequestID: auditID, TeamID: req.teamID, ChannelID: req.channelID, UserID: req.callerID,
+		Role: string(req.role), Status: store.StatusDenied, Error: denied.Reason + ": " + denied.Message}
+	if a.RequestID == "" {
+		a.RequestID = req.requestID + "/denied"
+	}
+	for _, p := range who {
+		a.To, a.ToUser = p.addr.String(), p.userID
+	}
+	if err := b.store.BeginAdd(ctx, a); err != nil {
+		log.Error("could not record a denial", "err", err)
+	}
+	log.Info("add denied", "reason", denied.Reason)
+	if len(who) == 0 {
+		b.tellPrivately(ctx, req.private, simpleMessage(":no_entry: "+denied.Message), log)
+	}
+}
+
+// waitForUserLimit holds a request whose caller dialled too many people
+// lately, telling them so; false means it cannot wait that long and the
+// caller was told to retry.
+func (b *Bot) waitForUserLimit(ctx context.Context, req addRequest, log *slog.Logger) bool {
+	wait, cancel := b.limits.reserve(req.teamID, req.callerID, len(req.parties))
+	if wait <= 0 {
+		return true
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait+10*time.Second {
+		cancel()
+		b.obs.Denied("rate_limit")
+		b.tellPrivately(ctx, req.private, rateLimitedMessage(b.cfg.UserDialsPerMinute, wait), log)
+		log.Info("add refused: caller over their rate limit", "wait", wait)
+		return false
+	}
+	b.tellPrivately(ctx, req.private, rateQueuedMessage(b.cfg.UserDialsPerMinute, wait), log)
+	log.Info("add queued: caller over their rate limit", "wait", wait)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		b.tellPrivately(ctx, req.private, stoppedMessage(), log)
+		return false
+	}
+}
+
+// dial records one person's add, makes its one PHLO request, records the
+// outcome and logs it. Nothing is dialled unless the record was written:
+// an add the audit trail cannot show must not happen.
+func (b *Bot) dial(ctx context.Context, log *slog.Logger, a store.Add, callerSource source, start time.Time) outcome {
+	to, _ := address.Parse(a.To, b.region)
+	caller, _ := address.Parse(a.TriggerSource, b.region)
+	log = log.With("audit_id", a.RequestID, "to", to, "to_user", a.ToUser, "role", a.Role,
+		"trigger_source", caller, "trigger_source_from", string(callerSource))
+	if err := b.store.BeginAdd(ctx, a); err != nil {
+		log.Error("could not record the add; not dialling", "err", err)
+		return outcome{status: outcomeFailed, reason: "mpc-bot could not record the request in its database, so nothing was dialled. Try again in a moment."}
+	}
+
+	select {
+	case b.phloSlots <- struct{}{}:
+	case <-ctx.Done():
+	}
+	var res phlo.Result
+	err := ctx.Err()
+	dialStart := time.Now()
+	if err == nil {
+		res, err = b.phlo.AddMember(ctx, phlo.Call{To: a.To, Role: phlo.Role(a.Role), TriggerSource: a.TriggerSource})
+		<-b.phloSlots
+	}
 	o := phloOutcome(res, err)
-	log.Info("add",
-		"to", p.addr, "to_user", p.userID, "role", req.role,
-		"trigger_source", caller, "trigger_source_from", string(callerSource),
-		"outcome", o.String(), "api_id", o.apiID, "attempts", res.Attempts,
+	b.obs.Dialled(o.String(), a.Role, time.Since(dialStart))
+
+	fctx, cancel := b.finalContext(ctx)
+	defer cancel()
+	detail := errString(err)
+	if detail == "" {
+		detail = o.reason
+	}
+	if ferr := b.store.FinishAdd(fctx, a.RequestID, auditStatus(o), o.apiID, detail); ferr != nil {
+		log.Error("could not record the outcome", "err", ferr)
+	}
+	log.Info("add", "outcome", o.String(), "api_id", o.apiID, "attempts", res.Attempts,
 		"phlo_error", errString(err), "duration", time.Since(start).Round(time.Millisecond))
 	return o
+}
+
+func auditStatus(o outcome) store.AddStatus {
+	switch o.status {
+	case outcomeDialled:
+		return store.StatusDialled
+	case outcomeFailed:
+		return store.StatusFailed
+	}
+	return store.StatusUnknown
 }
 
 // finalContext outlives ctx by finalPostTimeout, for the last word.
@@ -183,7 +312,7 @@ func (b *Bot) finalContext(ctx context.Context) (context.Context, context.Cancel
 // claim store fails, acting is the lesser evil only when nothing could have
 // dialled yet, which holds here: claims come before any PHLO request.
 func (b *Bot) claim(ctx context.Context, key string, log *slog.Logger) bool {
-	ok, err := b.claims.Claim(ctx, key, claimTTL)
+	ok, err := b.store.Claim(ctx, key, claimTTL)
 	if err != nil {
 		log.Error("could not record the request as taken; not acting on it, to avoid a double dial", "key", key, "err", err)
 		return false

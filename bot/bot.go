@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/mpc-bot/mpc-bot/phlo"
+	"github.com/mpc-bot/mpc-bot/policy"
 )
 
 // MemberAdder dials a party into the Multi-Party Call; *phlo.Client
@@ -30,16 +32,26 @@ type Config struct {
 	// (slack.OptionAppLevelToken) and, in tests, the fake's URL.
 	API  *slack.Client
 	PHLO MemberAdder
-	// Directory may be nil: then only Slack profiles give numbers.
+	// Store keeps claims, registered numbers and the audit trail, and is
+	// what lets several replicas act once; *store.Store satisfies it.
+	Store Store
+	// Directory may be nil: then registered numbers and Slack profiles give
+	// numbers.
 	Directory Directory
-	// Registry, if set, holds numbers people registered themselves; it
-	// comes before the directory.
-	Registry Registry
-	// Claims makes each envelope, event and button click act once; the
-	// default remembers in memory, which is right for one replica.
-	Claims        Claimer
-	DefaultRegion string
-	Logger        *slog.Logger
+	// Policy says who may dial whom; nil allows everyone, though
+	// premium-rate numbers are refused all the same.
+	Policy *policy.Policy
+	// ShowNumbers shows numbers in full in messages; by default they are
+	// masked (+1415•••0100), since channels are read by many.
+	ShowNumbers bool
+	// UserDialsPerMinute bounds each person's dials, in bursts of up to
+	// MaxPeople; more wait, with a note saying so. Default 30.
+	UserDialsPerMinute int
+	// MaxPHLOInFlight bounds PHLO requests at once, across requests;
+	// default 16.
+	MaxPHLOInFlight int
+	DefaultRegion   string
+	Logger          *slog.Logger
 
 	// Command is the slash command, default "/mpc-add".
 	Command string
@@ -58,28 +70,39 @@ type Config struct {
 	SocketOptions []socketmode.Option
 	// OnConnected, if set, is called each time the socket (re)connects.
 	OnConnected func()
+	// Observer is told what happens, for metrics; default: nobody.
+	Observer Observer
 }
 
 // Bot is a running mpc-bot. Create it with New and start it with Run.
 type Bot struct {
-	api      *slack.Client
-	phlo     MemberAdder
-	people   *people
-	log      *slog.Logger
-	command  string
-	region   string
-	cfg      Config
-	claims   Claimer
-	queue    *workQueue
-	newReqID func() string
+	api     *slack.Client
+	phlo    MemberAdder
+	people  *people
+	log     *slog.Logger
+	command string
+	region  string
+	cfg     Config
+	store   Store
+	groups  *groupCache
+	limits  *userLimits
+	queue   *workQueue
+	// phloSlots bounds PHLO requests at once across all requests.
+	phloSlots chan struct{}
+	newReqID  func() string
 	// botUserID is the bot's own user, whose mention starts a command.
 	botUserID string
+	obs       Observer
+	connected atomic.Bool
+	// received holds when each envelope was read, until its ack.
+	received sync.Map // envelope ID → time.Time
 
 	// work outlives Run's context so that accepted adds can finish during
 	// shutdown; it is cancelled once ShutdownTimeout has passed.
 	work       context.Context
 	cancelWork context.CancelFunc
 	jobs       sync.WaitGroup
+	side       atomic.Int64 // background work outside the queue
 }
 
 // New checks cfg and returns a Bot ready to Run.
@@ -87,6 +110,9 @@ func New(cfg Config) (*Bot, error) {
 	var missing []string
 	if cfg.API == nil {
 		missing = append(missing, "API")
+	}
+	if cfg.Store == nil {
+		missing = append(missing, "Store")
 	}
 	if cfg.PHLO == nil {
 		missing = append(missing, "PHLO")
@@ -115,19 +141,34 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 25 * time.Second
 	}
-	if cfg.Claims == nil {
-		cfg.Claims = newMemoryClaimer()
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
 	}
+	if cfg.Policy == nil {
+		cfg.Policy, _ = policy.New(policy.Config{})
+	}
+	if cfg.UserDialsPerMinute <= 0 {
+		cfg.UserDialsPerMinute = 30
+	}
+	if cfg.MaxPHLOInFlight <= 0 {
+		cfg.MaxPHLOInFlight = 16
+	}
+	ppl := newPeople(cfg.Store, cfg.Directory, cfg.API, cfg.DefaultRegion)
+	ppl.showNumbers = cfg.ShowNumbers
 	work, cancel := context.WithCancel(context.Background())
 	return &Bot{
 		api:        cfg.API,
 		phlo:       cfg.PHLO,
-		people:     newPeople(cfg.Registry, cfg.Directory, cfg.API, cfg.DefaultRegion),
+		people:     ppl,
+		store:      cfg.Store,
+		groups:     newGroupCache(cfg.API),
+		limits:     newUserLimits(cfg.UserDialsPerMinute),
+		phloSlots:  make(chan struct{}, cfg.MaxPHLOInFlight),
 		log:        cfg.Logger,
 		command:    cfg.Command,
 		region:     cfg.DefaultRegion,
 		cfg:        cfg,
-		claims:     cfg.Claims,
+		obs:        cfg.Observer,
 		queue:      newWorkQueue(cfg.MaxInFlight, cfg.MaxQueued),
 		newReqID:   newRequestID,
 		work:       work,
@@ -206,3 +247,10 @@ func (b *Bot) drain() {
 	}
 	b.cancelWork()
 }
+
+// Connected reports whether the Socket Mode connection is up, for /readyz.
+func (b *Bot) Connected() bool { return b.connected.Load() }
+
+// InFlight reports the work accepted and not yet finished: requests and
+// the replies and form openings that run beside them.
+func (b *Bot) InFlight() int { return b.queue.pending() + int(b.side.Load()) }

@@ -19,6 +19,8 @@ import (
 //	            sip:user@host, @person, or @user-group
 //	/mpc-add help
 //	/mpc-add                 opens the modal
+//	/mpc-add register <number or sip:…>   your own number, for trigger_source
+//	/mpc-add whoami | unregister | history
 
 // maxCommandText bounds the text we parse: twenty targets fit easily, and
 // anything near it is pasted garbage.
@@ -37,7 +39,17 @@ const (
 	CommandHelp CommandKind = iota + 1
 	CommandAdd
 	CommandModal
+	CommandRegister
+	CommandUnregister
+	CommandWhoami
+	CommandHistory
 )
+
+// keywords are the first words that are commands rather than targets.
+var keywords = map[string]CommandKind{
+	"help": CommandHelp, "register": CommandRegister, "unregister": CommandUnregister,
+	"whoami": CommandWhoami, "history": CommandHistory,
+}
 
 // Target is one thing a command names to dial: exactly one field is set.
 type Target struct {
@@ -89,11 +101,11 @@ func ParseCommand(text, defaultRegion string) (Command, error) {
 		}
 	}
 	words := strings.Fields(unwrapLinks(text))
-	switch {
-	case len(words) == 0:
+	if len(words) == 0 {
 		return Command{Kind: CommandModal}, nil
-	case len(words) == 1 && strings.EqualFold(words[0], "help"):
-		return Command{Kind: CommandHelp}, nil
+	}
+	if kind, ok := keywords[strings.ToLower(words[0])]; ok {
+		return parseKeyword(kind, words, defaultRegion)
 	}
 
 	cmd := Command{Kind: CommandAdd, Role: phlo.RoleAgent}
@@ -126,6 +138,29 @@ func ParseCommand(text, defaultRegion string) (Command, error) {
 		return Command{}, usageErrorf("That names %d people; one request dials at most %d.", len(cmd.Targets), MaxPeople)
 	}
 	return cmd, nil
+}
+
+// parseKeyword parses the commands that start with a keyword.
+func parseKeyword(kind CommandKind, words []string, region string) (Command, error) {
+	name, args := strings.ToLower(words[0]), words[1:]
+	if kind != CommandRegister {
+		if len(args) > 0 {
+			if kind == CommandHelp {
+				return Command{}, usageErrorf("I did not expect %s: `/mpc-add help` takes nothing after it. %s", quote(strings.Join(args, " ")), usageLine)
+			}
+			return Command{}, usageErrorf("`/mpc-add %s` takes nothing after it, but got %s.", name, quote(strings.Join(args, " ")))
+		}
+		return Command{Kind: kind}, nil
+	}
+	if len(args) == 0 {
+		return Command{}, usageErrorf("Register which number? `/mpc-add register +14155550100` (or a SIP address) sets the number calls you start come from.")
+	}
+	dest := strings.Join(args, " ")
+	a, err := address.Parse(dest, region)
+	if err != nil {
+		return Command{}, usageErrorf("%s is not a number or SIP address I can use: %v. Try `/mpc-add register +14155550100`.", quote(dest), err)
+	}
+	return Command{Kind: CommandRegister, Targets: []Target{{Addr: a}}}, nil
 }
 
 // parseTarget reads one target from the front of words and says how many

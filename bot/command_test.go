@@ -57,8 +57,13 @@ func TestParseCommandAdd(t *testing.T) {
 	}
 }
 
-func TestParseCommandHelpAndModal(t *testing.T) {
-	for text, want := range map[string]CommandKind{"": CommandModal, "   ": CommandModal, "help": CommandHelp, "HELP": CommandHelp} {
+func TestParseCommandKeywords(t *testing.T) {
+	cmd, err := ParseCommand("register +1 (415) 555-0100", "US")
+	if err != nil || cmd.Kind != CommandRegister || describe(cmd.Targets) != "+14155550100" {
+		t.Errorf("register: %+v, %v", cmd, err)
+	}
+	for text, want := range map[string]CommandKind{"": CommandModal, "   ": CommandModal, "help": CommandHelp, "HELP": CommandHelp,
+		"whoami": CommandWhoami, "unregister": CommandUnregister, "History": CommandHistory} {
 		cmd, err := ParseCommand(text, "US")
 		if err != nil || cmd.Kind != want {
 			t.Errorf("ParseCommand(%q) = %+v, %v; want kind %d", text, cmd, err, want)
@@ -77,7 +82,10 @@ func TestParseCommandRejects(t *testing.T) {
 		{"agent", "Put the number first"},
 		{"agent +14155550100", "The role (`agent`) goes last"},
 		{"sip:alice", "needs a user and a host"},
-		{"help me", "I did not expect `help`"},
+		{"help me", "I did not expect `me`"},
+		{"register", "Register which number?"},
+		{"register alice", "`alice` is not a number or SIP address I can use"},
+		{"whoami now", "`/mpc-add whoami` takes nothing after it"},
 		{strings.Repeat("+1 ", 400), "too long"},
 		{strings.Repeat("<@U0123ABCD> ", 21), "at most 20"},
 		{"+1415\x00555", "control characters"},
@@ -111,7 +119,11 @@ func FuzzParseCommand(f *testing.F) {
 			return
 		}
 		switch cmd.Kind {
-		case CommandHelp, CommandModal:
+		case CommandHelp, CommandModal, CommandWhoami, CommandUnregister, CommandHistory:
+		case CommandRegister:
+			if len(cmd.Targets) != 1 || cmd.Targets[0].Addr.IsZero() {
+				t.Fatalf("ParseCommand(%q): register %+v", text, cmd.Targets)
+			}
 		case CommandAdd:
 			if len(cmd.Targets) == 0 || len(cmd.Targets) > MaxPeople {
 				t.Fatalf("ParseCommand(%q): %d targets", text, len(cmd.Targets))

@@ -120,7 +120,7 @@ func TestBadInputIsRefusedInTheAck(t *testing.T) {
 func TestUnmappedCallerIsToldHowToGetMapped(t *testing.T) {
 	h := newHarness(t)
 	for _, tt := range []struct{ user, want string }{
-		{nobodyID, "put your number, with its country code, in your Slack profile"},
+		{nobodyID, "register it with `/mpc-add register +14155550100`"},
 		{badPhoneID, "The phone number in your Slack profile cannot be used"},
 	} {
 		_, responseURL := h.command(tt.user, publicChan, "+14155550100")

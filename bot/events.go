@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"time"
+
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
@@ -9,15 +11,21 @@ import (
 // handle runs on the one goroutine that drains smc.Events, so it must never
 // block: it acknowledges envelopes and hands slow work to goroutines.
 func (b *Bot) handle(smc *socketmode.Client, evt socketmode.Event) {
+	if evt.Request != nil && evt.Request.EnvelopeID != "" {
+		b.received.Store(evt.Request.EnvelopeID, receipt{at: time.Now(), typ: string(evt.Type)})
+	}
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		b.setConnected(false)
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnected:
+		b.setConnected(true)
 		b.log.Info("connected to Slack over Socket Mode")
 		if b.cfg.OnConnected != nil {
 			b.cfg.OnConnected()
 		}
 	case socketmode.EventTypeConnectionError:
+		b.setConnected(false)
 		b.log.Warn("Slack connection failed, retrying", "err", evt.Data)
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("Slack refused the app-level token")
@@ -59,8 +67,28 @@ func (b *Bot) handle(smc *socketmode.Client, evt socketmode.Event) {
 	}
 }
 
+// receipt is when and what an envelope was, until it is acked.
+type receipt struct {
+	at  time.Time
+	typ string
+}
+
+func (b *Bot) setConnected(up bool) {
+	if b.connected.Swap(up) == up {
+		return
+	}
+	if up {
+		b.obs.Connected()
+	} else {
+		b.obs.Disconnected()
+	}
+}
+
 // ack acknowledges an envelope, with an optional response payload.
 func (b *Bot) ack(smc *socketmode.Client, req *socketmode.Request, payload any) {
+	if r, ok := b.received.LoadAndDelete(req.EnvelopeID); ok {
+		defer func() { b.obs.Acked(r.(receipt).typ, time.Since(r.(receipt).at)) }()
+	}
 	var err error
 	if payload == nil {
 		err = smc.Ack(*req)

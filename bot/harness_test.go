@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/mpc-bot/mpc-bot/directory"
 	"github.com/mpc-bot/mpc-bot/phlo"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
+	"github.com/mpc-bot/mpc-bot/store"
 )
 
 // Fixture people and channels of the fake workspace.
@@ -45,9 +47,13 @@ type harness struct {
 	slack *slacktest.Server
 	phlo  *phlotest.Server
 	logs  *syncBuffer
+	store *store.Store
 	bot   *bot.Bot
 	stop  context.CancelFunc
-	done  chan error
+	// cfg and pcfg are what the first bot was built with, for replicas.
+	cfg    bot.Config
+	pcfg   phlo.Config
+	runErr error
 }
 
 type syncBuffer struct {
@@ -76,7 +82,6 @@ func newHarness(t testing.TB, tune ...func(*bot.Config, *phlo.Config)) *harness 
 		slack: slacktest.NewServer(slacktest.WithPingInterval(500 * time.Millisecond)),
 		phlo:  phlotest.NewServer(phlotest.Config{}),
 		logs:  &syncBuffer{},
-		done:  make(chan error, 1),
 	}
 	t.Cleanup(h.phlo.Close)
 	t.Cleanup(h.slack.Close)
@@ -100,8 +105,15 @@ func newHarness(t testing.TB, tune ...func(*bot.Config, *phlo.Config)) *harness 
 		NodeID:    phlotest.DefaultNodeID,
 		Timeout:   2 * time.Second,
 	}
-	connected := make(chan struct{}, 16)
+	st, err := store.Open(context.Background(), store.Config{Path: filepath.Join(t.TempDir(), "mpc-bot.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h.store = st
 	cfg := bot.Config{
+		Store:       st,
+		ShowNumbers: true,
 		API: slack.New(slacktest.BotToken,
 			slack.OptionAppLevelToken(slacktest.AppToken),
 			slack.OptionAPIURL(h.slack.APIURL())),
@@ -110,48 +122,62 @@ func newHarness(t testing.TB, tune ...func(*bot.Config, *phlo.Config)) *harness 
 		Logger:          slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		ShutdownTimeout: 5 * time.Second,
 		SocketOptions:   []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
-		OnConnected:     func() { connected <- struct{}{} },
 	}
 	for _, f := range tune {
 		f(&cfg, &pcfg)
 	}
-	pc, err := phlo.New(pcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.PHLO = pc
-	h.bot, err = bot.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h.stop = cancel
-	go func() { h.done <- h.bot.Run(ctx) }()
+	h.cfg, h.pcfg = cfg, pcfg
+	h.bot, h.stop = h.start(cfg)
 	t.Cleanup(func() {
 		h.shutdown()
 		h.assertNoSecretsLeaked()
 	})
+	return h
+}
+
+// start runs one more bot with cfg against the harness's fakes and waits
+// until it is connected; the returned func stops it and waits for Run.
+func (h *harness) start(cfg bot.Config) (*bot.Bot, context.CancelFunc) {
+	h.t.Helper()
+	pc, err := phlo.New(h.pcfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cfg.PHLO = pc
+	connected := make(chan struct{}, 16)
+	cfg.OnConnected = func() { connected <- struct{}{} }
+	b, err := bot.New(cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
 	select {
 	case <-connected:
+	case err := <-done:
+		h.t.Fatalf("bot.Run: %v", err)
 	case <-time.After(10 * time.Second):
-		t.Fatal("bot did not connect to the fake Slack")
+		h.t.Fatal("bot did not connect to the fake Slack")
 	}
-	return h
+	var once sync.Once
+	return b, func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				h.runErr = err
+			case <-time.After(15 * time.Second):
+				h.t.Error("bot.Run did not return after shutdown")
+			}
+		})
+	}
 }
 
 // shutdown stops the bot and returns Run's error; safe to call twice.
 func (h *harness) shutdown() error {
 	h.stop()
-	select {
-	case err, ok := <-h.done:
-		if ok {
-			close(h.done)
-		}
-		return err
-	case <-time.After(15 * time.Second):
-		h.t.Fatal("bot.Run did not return after shutdown")
-		return nil
-	}
+	return h.runErr
 }
 
 func (h *harness) ctx() context.Context {

@@ -38,6 +38,9 @@ func (b *Bot) onMention(smc *socketmode.Client, req *socketmode.Request, outer s
 			}
 		})
 		return
+	case cmd.Kind == CommandRegister, cmd.Kind == CommandUnregister, cmd.Kind == CommandWhoami, cmd.Kind == CommandHistory:
+		b.onAccountCommand(outer.TeamID, ev.Channel, ev.User, private, cmd)
+		return
 	case cmd.Kind != CommandAdd:
 		b.background(func() {
 			if b.claim(b.work, key, b.log) {
@@ -46,7 +49,7 @@ func (b *Bot) onMention(smc *socketmode.Client, req *socketmode.Request, outer s
 		})
 		return
 	}
-	position, ok := b.queue.admit()
+	position, ok := b.admit()
 	if !ok {
 		b.background(func() { b.tellPrivately(b.work, private, busyMessage(position), b.log) })
 		return

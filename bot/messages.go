@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/mpc-bot/mpc-bot/address"
 	"github.com/mpc-bot/mpc-bot/phlo"
+	"github.com/mpc-bot/mpc-bot/store"
 )
 
 // message is what the bot shows a person: Block Kit blocks plus the plain
@@ -245,7 +248,7 @@ func callerUnknownMessage(userID string, err *NoAddressError) message {
 	if err.ProfileReason != "" {
 		why = fmt.Sprintf("The phone number in your Slack profile cannot be used: %s. Plivo needs your own number to place the call on your behalf (its `trigger_source`).", err.ProfileReason)
 	}
-	fix := fmt.Sprintf("To fix it, either put your number, with its country code, in your Slack profile (*Profile → Edit profile → Phone*), or ask an admin to add this line under `users:` in the directory file (`MPC_DIRECTORY`): `%s: \"+1…\"`. Nothing was dialled.", userID)
+	fix := fmt.Sprintf("To fix it, register it with `/mpc-add register +14155550100` (your own number, with its country code), or put it in your Slack profile (*Profile → Edit profile → Phone*), or ask an admin to add this line under `users:` in the directory file (`MPC_DIRECTORY`): `%s: \"+1…\"`. Nothing was dialled.", userID)
 	return message{Text: textOf(why + " " + fix), Blocks: []slack.Block{section(":bust_in_silhouette: " + why), section(fix)}}
 }
 
@@ -278,4 +281,77 @@ func stoppedMessage() message {
 
 func unknownCommandMessage(command string) message {
 	return simpleMessage(fmt.Sprintf(":warning: mpc-bot does not handle %s.", quote(command)))
+}
+
+func rateQueuedMessage(perMinute int, wait time.Duration) message {
+	return simpleMessage(fmt.Sprintf(":hourglass_flowing_sand: You have dialled many people lately (the limit is %d a minute), so this request waits %s and then goes out. Nothing was dropped.", perMinute, wait.Round(time.Second)))
+}
+
+func rateLimitedMessage(perMinute int, wait time.Duration) message {
+	return simpleMessage(fmt.Sprintf(":hourglass: You have dialled many people lately (the limit is %d a minute), so nothing was dialled. Try again in %s.", perMinute, wait.Round(time.Second)))
+}
+
+func registeredMessage(shown string) message {
+	return simpleMessage(fmt.Sprintf(":white_check_mark: Registered: calls you start with `/mpc-add` now come from *%s*. `/mpc-add whoami` shows it, `/mpc-add unregister` removes it.", escape(shown)))
+}
+
+func unregisteredMessage(existed bool) message {
+	if !existed {
+		return simpleMessage("You had no registered number. `/mpc-add whoami` shows which number is used.")
+	}
+	return simpleMessage(":wastebasket: Your registered number is removed. `/mpc-add whoami` shows which number is used now.")
+}
+
+func whoamiMessage(shown string, from source) message {
+	return simpleMessage(fmt.Sprintf(":bust_in_silhouette: Calls you start come from *%s* (%s). Precedence: `/mpc-add register`, then the directory file, then your Slack profile.", escape(shown), from))
+}
+
+// historyMessage lists a channel's recent adds, numbers always masked:
+// the history is a record for many eyes, not a phone book.
+func historyMessage(adds []store.Add, now time.Time) message {
+	if len(adds) == 0 {
+		return simpleMessage("No adds in this channel yet.")
+	}
+	lines := []string{"*Recent adds in this channel*"}
+	for _, a := range adds {
+		whom := "*" + maskedOrRaw(a.To) + "*"
+		if a.ToUser != "" {
+			whom = "<@" + a.ToUser + ">"
+		}
+		when := fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", a.CreatedAt.Unix(), a.CreatedAt.Format("2006-01-02 15:04 UTC"))
+		var result string
+		switch a.Status {
+		case store.StatusDialled:
+			result = "dialled, api_id `" + escape(a.APIID) + "`"
+		case store.StatusPending:
+			if now.Sub(a.CreatedAt) > 2*time.Minute {
+				result = "outcome unknown (no answer was recorded; the bot may have stopped)"
+			} else {
+				result = "in progress"
+			}
+		default:
+			result = string(a.Status) + ": " + escape(firstSentence(a.Error))
+		}
+		if a.Status == store.StatusDenied && a.To == "" {
+			lines = append(lines, fmt.Sprintf("• %s <@%s> was refused: %s", when, a.UserID, escape(firstSentence(a.Error))))
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("• %s <@%s> added %s as %s: %s", when, a.UserID, whom, a.Role, result))
+	}
+	return simpleMessage(strings.Join(lines, "\n"))
+}
+
+func maskedOrRaw(s string) string {
+	if a, err := address.Parse(s, ""); err == nil {
+		return a.Masked()
+	}
+	return "•••"
+}
+
+func firstSentence(s string) string {
+	const max = 120
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
 }

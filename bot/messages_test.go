@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/mpc-bot/mpc-bot/phlo"
+	"github.com/mpc-bot/mpc-bot/store"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
@@ -22,7 +24,8 @@ func TestMessagesGolden(t *testing.T) {
 		{shown: userTarget("U0DAVE"), why: "no number in the directory file or their Slack profile"},
 		{shown: groupTarget("S0EMPTY"), why: "it has no members"},
 	}
-	retry := &retryValue{Version: 1, RequestID: "req123", To: "+14155550100", Role: phlo.RoleAgent, CallerID: "U0CALLER", Try: 1}
+	retry := retryFor("req123/0", outcome{status: outcomeFailed}, 1)
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	announce := announceMessage("U0CALLER", []target{userTarget("U0ALICE")}, phlo.RoleCustomer, "", nil, "req123")
 	golden := map[string]any{
 		"help":             helpMessage("/mpc-add", "US"),
@@ -45,7 +48,17 @@ func TestMessagesGolden(t *testing.T) {
 		"queued":           queuedMessage(3),
 		"stopped":          stoppedMessage(),
 		"unknown_command":  unknownCommandMessage("/mpc-remove"),
-		"modal":            addModal(modalOrigin{ChannelID: "C0INCIDENT", ThreadTS: "1764072000.000100"}),
+		"rate_queued":      rateQueuedMessage(30, 12*time.Second),
+		"rate_limited":     rateLimitedMessage(30, 90*time.Second),
+		"registered":       registeredMessage("+14155550100"),
+		"whoami":           whoamiMessage("+1415•••0100", sourceProfile),
+		"history": historyMessage([]store.Add{
+			{RequestID: "r3/0", UserID: "U0CALLER", To: "+14155550100", Role: "agent", Status: store.StatusDialled, APIID: "api-3", CreatedAt: t0.Add(-time.Minute)},
+			{RequestID: "r2/0", UserID: "U0CALLER", To: "sip:alice@example.sip.plivo.com", ToUser: "U0ALICE", Role: "customer", Status: store.StatusFailed, Error: "Plivo rejected mpc-bot's credentials (HTTP 401)", CreatedAt: t0.Add(-2 * time.Minute)},
+			{RequestID: "r1/0", UserID: "U0CALLER", To: "+442079460000", Role: "agent", Status: store.StatusPending, CreatedAt: t0.Add(-time.Hour)},
+			{RequestID: "r0/denied", UserID: "U0RANDO", Status: store.StatusDenied, Error: "channel: mpc-bot is not enabled in this channel.", CreatedAt: t0.Add(-2 * time.Hour)},
+		}, t0),
+		"modal": addModal(modalOrigin{ChannelID: "C0INCIDENT", ThreadTS: "1764072000.000100"}),
 	}
 	for name, m := range golden {
 		t.Run(name, func(t *testing.T) {

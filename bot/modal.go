@@ -146,7 +146,7 @@ func (b *Bot) onModalSubmit(smc *socketmode.Client, req *socketmode.Request, cb 
 			b.ack(smc, req, slack.NewErrorsViewSubmissionResponse(errs))
 			return
 		}
-		position, ok := b.queue.admit()
+		position, ok := b.admit()
 		if !ok {
 			b.ack(smc, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockPeople: fmt.Sprintf("mpc-bot already has %d adds waiting. Try again in a minute.", position)}))
 			return

@@ -62,6 +62,8 @@ type people struct {
 	api      *slack.Client
 	region   string
 	ttl      time.Duration
+	// showNumbers shows numbers in full in messages instead of masked.
+	showNumbers bool
 
 	mu    sync.Mutex
 	cache map[string]cachedAddress
@@ -132,6 +134,15 @@ func (p *people) lookup(ctx context.Context, teamID, userID string) (address.Add
 	return a, sourceProfile, nil
 }
 
+// numberTarget shows a number as messages may: masked unless the settings
+// say numbers may be shown.
+func (p *people) numberTarget(a address.Address) target {
+	if p.showNumbers {
+		return numberTarget(a.String())
+	}
+	return numberTarget(a.Masked())
+}
+
 // party is one person an add dials.
 type party struct {
 	shown  target // as the channel shows them
@@ -169,7 +180,7 @@ func (p *people) resolve(ctx context.Context, teamID string, targets []Target) (
 		case !t.Addr.IsZero():
 			if !seenAddr[t.Addr.String()] {
 				seenAddr[t.Addr.String()] = true
-				out = append(out, party{shown: numberTarget(t.Addr.String()), addr: t.Addr})
+				out = append(out, party{shown: p.numberTarget(t.Addr), addr: t.Addr})
 			}
 		case t.UserID != "":
 			users = append(users, t.UserID)

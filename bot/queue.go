@@ -58,3 +58,21 @@ func (q *workQueue) pending() int {
 	defer q.mu.Unlock()
 	return q.waiting
 }
+
+// admit takes one more request into the queue, telling the observer; see
+// workQueue.admit.
+func (b *Bot) admit() (position int, ok bool) {
+	position, ok = b.queue.admit()
+	if ok {
+		b.obs.QueueDepth(b.queue.pending())
+	} else {
+		b.obs.Denied("queue_full")
+	}
+	return position, ok
+}
+
+// finish releases what admit took.
+func (b *Bot) finish() {
+	b.queue.done()
+	b.obs.QueueDepth(b.queue.pending())
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -17,17 +18,13 @@ import (
 // retryActionID is the action_id of the Retry button on a failed add.
 const retryActionID = "mpc_retry"
 
-// retryValue is what a Retry button carries: exactly one request, so a
-// retry dials the same person with the same role for the same caller. A
-// Slack user travels as their ID, never their number, since button values
-// reach every client in the channel.
+// retryValue is what a Retry button carries: the audit ID of exactly one
+// dial, so a retry sends the same request (same number, role and
+// trigger_source). No number travels in it: button values reach every
+// client in the channel.
 type retryValue struct {
-	Version   int       `json:"v"`
-	RequestID string    `json:"req"`
-	To        string    `json:"to,omitempty"`
-	UserID    string    `json:"u,omitempty"`
-	Role      phlo.Role `json:"r"`
-	CallerID  string    `json:"c"`
+	Version int    `json:"v"`
+	AuditID string `json:"a"`
 	// Try numbers the retries of one outcome message, so one click of each
 	// Retry button counts and a double click does not.
 	Try int `json:"n"`
@@ -35,17 +32,11 @@ type retryValue struct {
 
 // retryFor returns the Retry button's value for an outcome that deserves
 // one, or nil.
-func retryFor(req addRequest, p party, o outcome, try int) *retryValue {
+func retryFor(auditID string, o outcome, try int) *retryValue {
 	if o.status == outcomeDialled {
 		return nil
 	}
-	v := &retryValue{Version: 1, RequestID: req.requestID, Role: req.role, CallerID: req.callerID, Try: try}
-	if p.userID != "" {
-		v.UserID = p.userID
-	} else {
-		v.To = p.addr.String()
-	}
-	return v
+	return &retryValue{Version: 2, AuditID: auditID, Try: try}
 }
 
 // onRetry handles a click on Retry: the message is updated to say a retry
@@ -54,7 +45,7 @@ func retryFor(req addRequest, p party, o outcome, try int) *retryValue {
 func (b *Bot) onRetry(smc *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback, action *slack.BlockAction) {
 	b.ack(smc, req, nil)
 	var v retryValue
-	if err := json.Unmarshal([]byte(action.Value), &v); err != nil || v.Version != 1 || (v.To == "" && v.UserID == "") {
+	if err := json.Unmarshal([]byte(action.Value), &v); err != nil || v.Version != 2 || v.AuditID == "" {
 		b.log.Warn("ignored a Retry button with a malformed value", "user", cb.User.ID)
 		return
 	}
@@ -63,7 +54,7 @@ func (b *Bot) onRetry(smc *socketmode.Client, req *socketmode.Request, cb slack.
 		channel, ts = cb.Container.ChannelID, cb.Container.MessageTs
 	}
 	private := privateReply{responseURL: cb.ResponseURL, channelID: channel, userID: cb.User.ID}
-	position, ok := b.queue.admit()
+	position, ok := b.admit()
 	if !ok {
 		b.background(func() { b.tellPrivately(b.work, private, busyMessage(position), b.log) })
 		return
@@ -74,14 +65,24 @@ func (b *Bot) onRetry(smc *socketmode.Client, req *socketmode.Request, cb slack.
 
 func (b *Bot) runRetry(teamID, channel, ts string, private privateReply, v retryValue) {
 	defer b.jobs.Done()
-	defer b.queue.done()
+	defer b.finish()
 	presserID := private.userID
-	log := b.log.With("request_id", v.RequestID, "team", teamID, "user", presserID, "channel", channel, "retry", v.Try)
+	log := b.log.With("request_id", v.AuditID, "team", teamID, "user", presserID, "channel", channel, "retry", v.Try)
 	ctx, cancel := context.WithTimeout(b.work, b.cfg.AddTimeout)
 	defer cancel()
 
 	if !b.claim(ctx, fmt.Sprintf("retry:%s:%s:%d", channel, ts, v.Try), log) {
 		log.Info("ignored a repeated Retry click")
+		return
+	}
+	orig, err := b.store.FindAdd(ctx, v.AuditID)
+	if err != nil || orig.TeamID != teamID {
+		log.Warn("Retry for an add the audit trail does not have", "err", err)
+		b.tellPrivately(ctx, private, simpleMessage(":warning: I no longer have the request this button retries, so nothing was dialled. Start a new `/mpc-add`."), log)
+		return
+	}
+	if err := b.cfg.Policy.AllowRequester(ctx, b.groups, channel, presserID); err != nil {
+		b.deny(ctx, addRequest{requestID: v.AuditID + fmt.Sprintf("/r%d", v.Try), teamID: teamID, channelID: channel, callerID: presserID, private: private}, "", err, log)
 		return
 	}
 	if !b.queue.acquire(ctx) {
@@ -90,43 +91,39 @@ func (b *Bot) runRetry(teamID, channel, ts string, private privateReply, v retry
 	}
 	defer b.queue.release()
 
-	p := party{userID: v.UserID}
-	if v.UserID != "" {
-		p.shown = userTarget(v.UserID)
-	} else {
-		a, err := address.Parse(v.To, b.region)
-		if err != nil {
-			log.Warn("ignored a Retry button with an undialable number")
-			return
-		}
-		p.shown, p.addr = numberTarget(a.String()), a
-	}
-	_, _, _, _ = b.api.UpdateMessageContext(ctx, channel, ts, retryingMessage(p.shown, presserID, v.RequestID).options()...)
-
-	caller, callerSource, err := b.people.lookup(ctx, teamID, v.CallerID)
+	to, err := address.Parse(orig.To, b.region)
 	if err != nil {
-		b.updateOutcome(ctx, channel, ts, p, v, outcome{status: outcomeFailed, reason: "the caller's own number is no longer known, so nothing was dialled."}, presserID, log)
+		log.Error("the audit trail holds an undialable number")
 		return
 	}
-	if v.UserID != "" {
-		if p.addr, _, err = b.people.lookup(ctx, teamID, v.UserID); err != nil {
-			b.updateOutcome(ctx, channel, ts, p, v, outcome{status: outcomeFailed, reason: unreachableReason(err) + ", so nothing was dialled."}, presserID, log)
-			return
-		}
+	p := party{addr: to, userID: orig.ToUser, shown: b.people.numberTarget(to)}
+	if orig.ToUser != "" {
+		p.shown = userTarget(orig.ToUser)
 	}
-	req := addRequest{requestID: v.RequestID, role: v.Role, callerID: v.CallerID}
-	o := b.dial(ctx, log, req, caller, callerSource, p, time.Now())
-	b.updateOutcome(ctx, channel, ts, p, v, o, presserID, log)
+	requestID := requestOf(v.AuditID)
+	_, _, _, _ = b.api.UpdateMessageContext(ctx, channel, ts, retryingMessage(p.shown, presserID, requestID).options()...)
+
+	again := orig
+	again.RequestID = fmt.Sprintf("%s/r%d", v.AuditID, v.Try)
+	again.ChannelID, again.Status, again.APIID, again.Error = channel, "", "", ""
+	again.CreatedAt, again.FinishedAt = time.Time{}, time.Time{}
+	o := b.dial(ctx, log, again, "", time.Now())
+	b.updateOutcome(ctx, channel, ts, p, phlo.Role(orig.Role), requestID, retryFor(v.AuditID, o, v.Try+1), o, presserID, log)
 }
 
 // updateOutcome replaces the outcome message, with a fresh Retry button if
 // this try failed too.
-func (b *Bot) updateOutcome(ctx context.Context, channel, ts string, p party, v retryValue, o outcome, presserID string, log *slog.Logger) {
+func (b *Bot) updateOutcome(ctx context.Context, channel, ts string, p party, role phlo.Role, requestID string, next *retryValue, o outcome, presserID string, log *slog.Logger) {
 	fctx, cancel := b.finalContext(ctx)
 	defer cancel()
-	next := retryFor(addRequest{requestID: v.RequestID, role: v.Role, callerID: v.CallerID}, p, o, v.Try+1)
-	m := outcomeMessage(p.shown, v.Role, o, v.RequestID, next).withContext(fmt.Sprintf("Retried by <@%s>", presserID))
+	m := outcomeMessage(p.shown, role, o, requestID, next).withContext(fmt.Sprintf("Retried by <@%s>", presserID))
 	if _, _, _, err := b.api.UpdateMessageContext(fctx, channel, ts, m.options()...); err != nil {
 		log.Error("could not update the outcome message", "slack_error", slackErrorCode(err))
 	}
+}
+
+// requestOf is the request ID an audit ID ("req/0/r1") belongs to.
+func requestOf(auditID string) string {
+	id, _, _ := strings.Cut(auditID, "/")
+	return id
 }

@@ -28,13 +28,17 @@ func (b *Bot) onSlashCommand(smc *socketmode.Client, req *socketmode.Request, sc
 	case cmd.Kind == CommandHelp:
 		b.ack(smc, req, helpMessage(b.command, b.region).ackPayload())
 		return
+	case cmd.Kind == CommandRegister, cmd.Kind == CommandUnregister, cmd.Kind == CommandWhoami, cmd.Kind == CommandHistory:
+		b.ack(smc, req, nil)
+		b.onAccountCommand(sc.TeamID, sc.ChannelID, sc.UserID, private, cmd)
+		return
 	case cmd.Kind == CommandModal:
 		b.ack(smc, req, nil)
 		b.openModal(sc.TriggerID, modalOrigin{ChannelID: sc.ChannelID, ResponseURL: sc.ResponseURL}, private)
 		return
 	}
 
-	position, ok := b.queue.admit()
+	position, ok := b.admit()
 	if !ok {
 		b.ack(smc, req, busyMessage(position).ackPayload())
 		b.log.Warn("refused add: queue full", "user", sc.UserID, "queued", position)

@@ -1,6 +1,9 @@
 // Command mpc-bot lets Slack users add people to a running Plivo PHLO
 // Multi-Party Call with /mpc-add. It connects over Socket Mode, so it needs
 // no public URL. Settings come from the environment; see README.md.
+//
+//	mpc-bot            run the bot
+//	mpc-bot sandbox    try it against a built-in fake Slack and fake PHLO
 package main
 
 import (
@@ -9,9 +12,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,20 +27,25 @@ import (
 	"github.com/mpc-bot/mpc-bot/bot"
 	"github.com/mpc-bot/mpc-bot/directory"
 	"github.com/mpc-bot/mpc-bot/phlo"
+	"github.com/mpc-bot/mpc-bot/store"
+	"github.com/mpc-bot/mpc-bot/telemetry"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "mpc-bot:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stderr io.Writer) error {
-	if len(args) > 0 {
-		return fmt.Errorf("unexpected arguments %q: mpc-bot takes its settings from the environment (see README.md)", args)
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) == 1 && args[0] == "sandbox":
+		return runSandbox(ctx, stdin, stdout)
+	case len(args) > 0:
+		return fmt.Errorf("unexpected arguments %q: run mpc-bot with its settings in the environment (see README.md), or mpc-bot sandbox to try it", args)
 	}
 	s, err := LoadSettings()
 	if err != nil {
@@ -45,8 +56,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	return m.Run(ctx)
 }
 
-// Main is the wired program: settings in, a running bot out. Tests build one
-// against the fake Slack and fake PHLO and run it in-process.
+// Main is the wired program: settings in, a running bot out. Tests and the
+// sandbox build one against the fake Slack and fake PHLO and run it
+// in-process.
 type Main struct {
 	Settings Settings
 	Logger   *slog.Logger
@@ -54,6 +66,8 @@ type Main struct {
 	SocketOptions []socketmode.Option
 	// Bot tunes the bot; zero values take bot.New's defaults.
 	Bot bot.Config
+	// OnStart, if set, sees the bot just before it connects.
+	OnStart func(*bot.Bot)
 }
 
 // Run connects and serves until ctx ends, then finishes adds in flight.
@@ -64,14 +78,36 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	s := m.Settings
 
-	var dir *directory.Directory
+	cfg := m.Bot
 	if s.Directory != "" {
 		d, err := directory.Load(s.Directory, s.DefaultRegion)
 		if err != nil {
 			return fmt.Errorf("MPC_DIRECTORY: %w", err)
 		}
-		dir = d
+		cfg.Directory = d
 		log.Info("loaded directory", "people", d.Len())
+	}
+
+	pol, err := s.Policy()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, store.Config{Path: s.DBPath, URL: s.DatabaseURL})
+	if err != nil {
+		// The URL may hold a password: name the setting, not the value.
+		if s.DatabaseURL != "" {
+			return fmt.Errorf("MPC_DATABASE_URL: cannot open the database: %s", redactURL(err.Error(), s.DatabaseURL))
+		}
+		return fmt.Errorf("MPC_DB_PATH: %w", err)
+	}
+	defer st.Close()
+	log.Info("opened the database", "backend", st.Backend())
+	// Adds left pending by a bot that was killed get their true status:
+	// unknown. Only old ones, since other replicas may be mid-add.
+	if n, err := st.AbandonPending(ctx, time.Now().Add(-abandonAfter)); err != nil {
+		log.Warn("could not mark abandoned adds", "err", redactURL(err.Error(), s.DatabaseURL))
+	} else if n > 0 {
+		log.Warn("marked adds left pending by a stopped bot as outcome unknown", "adds", n)
 	}
 
 	pc, err := phlo.New(phlo.Config{
@@ -84,8 +120,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer pc.CloseIdleConnections()
 
-	api := slack.New(s.SlackBotToken,
+	metrics := telemetry.NewMetrics()
+	cfg.API = slack.New(s.SlackBotToken,
 		slack.OptionAppLevelToken(s.SlackAppToken),
 		slack.OptionAPIURL(s.SlackAPIURL),
 		slack.OptionHTTPClient(&http.Client{Timeout: 20 * time.Second}),
@@ -93,27 +131,91 @@ func (m *Main) Run(ctx context.Context) error {
 		slack.OptionRetryConfig(slack.RetryConfig{MaxRetries: 3, RetryAfterDuration: 5 * time.Second, RetryAfterJitter: time.Second}),
 		slack.OptionLog(slog.NewLogLogger(log.Handler(), slog.LevelDebug)),
 	)
-
-	cfg := m.Bot
-	cfg.API = api
 	cfg.PHLO = pc
-	if dir != nil {
-		cfg.Directory = dir
-	}
+	cfg.Store = st
+	cfg.Policy = pol
+	cfg.ShowNumbers = s.ShowNumbers
+	cfg.UserDialsPerMinute = s.UserDialsPerMinute
 	cfg.DefaultRegion = s.DefaultRegion
 	cfg.Logger = log
+	cfg.Observer = metrics
 	cfg.SocketOptions = append(cfg.SocketOptions, m.SocketOptions...)
 	b, err := bot.New(cfg)
 	if err != nil {
 		return err
 	}
+
+	if s.HTTPAddr != "" {
+		stopHTTP, err := serveHTTP(s.HTTPAddr, telemetry.NewHandler(metrics,
+			telemetry.Check{Name: "slack", Check: func(context.Context) error {
+				if !b.Connected() {
+					return errors.New("socket mode not connected")
+				}
+				return nil
+			}},
+			telemetry.Check{Name: "database", Check: func(ctx context.Context) error {
+				if err := st.Ping(ctx); err != nil {
+					return errors.New("database unreachable")
+				}
+				return nil
+			}},
+		), log)
+		if err != nil {
+			return err
+		}
+		defer stopHTTP()
+	}
+
+	if m.OnStart != nil {
+		m.OnStart(b)
+	}
 	log.Info("mpc-bot starting", "slack_api", s.SlackAPIURL, "phlo_base", s.PhloBaseURL, "phlo_id", s.PhloID, "node_id", s.PhloNodeID, "region", s.DefaultRegion)
 	err = b.Run(ctx)
 	if errors.Is(err, bot.ErrSlackAuth) {
-		return fmt.Errorf("%w (check SLACK_APP_TOKEN: an app-level token with connections:write, and Socket Mode enabled)", err)
+		return fmt.Errorf("%w (check SLACK_BOT_TOKEN, and SLACK_APP_TOKEN: an app-level token with connections:write, with Socket Mode enabled)", err)
 	}
 	if err == nil {
 		log.Info("mpc-bot stopped")
 	}
 	return err
+}
+
+// abandonAfter is how old a pending add must be before start-up calls its
+// outcome unknown: longer than any add can take (the add timeout plus the
+// shutdown drain), so a live replica's adds are never touched.
+const abandonAfter = 5 * time.Minute
+
+// redactURL removes a database URL, which may carry a password, from text.
+func redactURL(text, dbURL string) string {
+	if dbURL == "" {
+		return text
+	}
+	text = strings.ReplaceAll(text, dbURL, "MPC_DATABASE_URL")
+	if u, err := url.Parse(dbURL); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			text = strings.ReplaceAll(text, pw, "•••")
+		}
+	}
+	return text
+}
+
+// serveHTTP starts the health and metrics listener; the returned func
+// stops it.
+func serveHTTP(addr string, h http.Handler, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("MPC_HTTP_ADDR: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("HTTP listener failed", "err", err)
+		}
+	}()
+	log.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,7 +109,7 @@ func TestBadSlackTokenFailsFast(t *testing.T) {
 	defer fs.Close()
 	fp := phlotest.NewServer(phlotest.Config{})
 	defer fp.Close()
-	env := settingsFor(fs, fp)
+	env := settingsFor(t, fs, fp)
 	env = append(env, "SLACK_APP_TOKEN=xapp-not-the-right-one")
 	cmd, out := start(t, env...)
 	if code := waitExit(t, cmd, 10*time.Second); code == 0 {
@@ -117,8 +120,9 @@ func TestBadSlackTokenFailsFast(t *testing.T) {
 	}
 }
 
-func settingsFor(fs *slacktest.Server, fp *phlotest.Server) []string {
+func settingsFor(t *testing.T, fs *slacktest.Server, fp *phlotest.Server) []string {
 	return []string{
+		"MPC_DB_PATH=" + filepath.Join(t.TempDir(), "mpc-bot.db"),
 		"SLACK_BOT_TOKEN=" + slacktest.BotToken,
 		"SLACK_APP_TOKEN=" + slacktest.AppToken,
 		"SLACK_API_URL=" + fs.APIURL(),
@@ -144,12 +148,17 @@ func TestBinaryAddsAndShutsDownGracefully(t *testing.T) {
 	if err := os.WriteFile(dir, []byte("users:\n  U0CALLER: \"+1 415 555 0199\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd, out := start(t, append(settingsFor(fs, fp), "MPC_DIRECTORY="+dir, "MPC_LOG_LEVEL=debug")...)
+	httpAddr := freeAddr(t)
+	cmd, out := start(t, append(settingsFor(t, fs, fp), "MPC_DIRECTORY="+dir, "MPC_LOG_LEVEL=debug", "MPC_HTTP_ADDR="+httpAddr)...)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := fs.Wait(ctx, func() bool { return fs.OpenConnections() == 1 }); err != nil {
 		t.Fatalf("binary did not connect: %v\n%s", err, out)
+	}
+	waitHTTP(t, "http://"+httpAddr+"/readyz", 200)
+	if code, _ := httpGet(t, "http://"+httpAddr+"/healthz"); code != 200 {
+		t.Errorf("/healthz = %d", code)
 	}
 	replies := func() int {
 		n := 0
@@ -169,6 +178,10 @@ func TestBinaryAddsAndShutsDownGracefully(t *testing.T) {
 	r := fp.Requests()[0]
 	if r.To != "+14155550100" || r.Role != "customer" || r.TriggerSource != "+14155550199" {
 		t.Errorf("PHLO request %+v", r)
+	}
+
+	if _, metrics := httpGet(t, "http://"+httpAddr+"/metrics"); !strings.Contains(metrics, `mpcbot_adds_total{outcome="dialled",role="customer"} 1`) {
+		t.Errorf("/metrics does not count the add:\n%s", metrics)
 	}
 
 	fp.Enqueue(phlotest.Response{Status: 201, Body: `{"api_id":"in-flight-api-id","error":""}`, Delay: time.Second})
@@ -195,5 +208,43 @@ func TestBinaryAddsAndShutsDownGracefully(t *testing.T) {
 	}
 	if !strings.Contains(logs, `"msg":"add"`) || !strings.Contains(logs, "+1415•••0100") {
 		t.Errorf("logs lack the masked add line:\n%s", logs)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// waitHTTP polls url until it answers code; the listener and the Socket
+// Mode connection come up independently.
+func waitHTTP(t *testing.T, url string, code int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, body := httpGet(t, url)
+		if got == code {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s = %d %s, want %d", url, got, body, code)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/mpc-bot/mpc-bot/address"
+	"github.com/mpc-bot/mpc-bot/policy"
 )
 
 // Settings are mpc-bot's environment variables. Their names are a public
@@ -26,6 +27,26 @@ type Settings struct {
 	Directory      string `envconfig:"MPC_DIRECTORY"`
 	DefaultRegion  string `envconfig:"MPC_DEFAULT_REGION" default:"US"`
 	LogLevel       string `envconfig:"MPC_LOG_LEVEL" default:"info"`
+	// HTTPAddr serves /healthz, /readyz and /metrics; empty turns it off.
+	HTTPAddr string `envconfig:"MPC_HTTP_ADDR" default:":8080"`
+
+	DBPath      string `envconfig:"MPC_DB_PATH" default:"mpc-bot.db"`
+	DatabaseURL string `envconfig:"MPC_DATABASE_URL"`
+
+	AllowedChannels     []string `envconfig:"MPC_ALLOWED_CHANNELS"`
+	AllowedUsers        []string `envconfig:"MPC_ALLOWED_USERS"`
+	AllowedUserGroups   []string `envconfig:"MPC_ALLOWED_USERGROUPS"`
+	AllowedDestinations []string `envconfig:"MPC_ALLOWED_DESTINATIONS"`
+	ShowNumbers         bool     `envconfig:"MPC_SHOW_NUMBERS" default:"false"`
+	UserDialsPerMinute  int      `envconfig:"MPC_USER_DIALS_PER_MINUTE" default:"30"`
+}
+
+// Policy builds the allow-lists the settings describe.
+func (s *Settings) Policy() (*policy.Policy, error) {
+	return policy.New(policy.Config{
+		Channels: s.AllowedChannels, Users: s.AllowedUsers,
+		UserGroups: s.AllowedUserGroups, Destinations: s.AllowedDestinations,
+	})
 }
 
 // LoadSettings reads the environment. The error names every missing or
@@ -69,6 +90,15 @@ func (s *Settings) Validate() error {
 	}
 	if _, err := parseLevel(s.LogLevel); err != nil {
 		bad = append(bad, "MPC_LOG_LEVEL must be debug, info, warn or error")
+	}
+	if _, err := s.Policy(); err != nil {
+		bad = append(bad, err.Error())
+	}
+	if s.UserDialsPerMinute < 1 {
+		bad = append(bad, "MPC_USER_DIALS_PER_MINUTE must be at least 1")
+	}
+	if s.DatabaseURL == "" && s.DBPath == "" {
+		bad = append(bad, "MPC_DB_PATH must name a file when MPC_DATABASE_URL is not set")
 	}
 	var msgs []string
 	if len(missing) > 0 {

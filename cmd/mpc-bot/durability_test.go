@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/mpc-bot/mpc-bot/bot/slacktest"
+	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
+	"github.com/mpc-bot/mpc-bot/store"
+)
+
+// TestKillDuringAddLeavesARecord kills the bot with SIGKILL while PHLO is
+// still answering: the audit trail already holds the add, and it comes
+// out as outcome unknown, never as lost or as dialled.
+func TestKillDuringAddLeavesARecord(t *testing.T) {
+	fs := slacktest.NewServer(slacktest.WithPingInterval(time.Second))
+	defer fs.Close()
+	fp := phlotest.NewServer(phlotest.Config{})
+	defer fp.Close()
+	fs.AddUser(slacktest.User{ID: "U0CALLER", Name: "carol", Phone: "+1 415 555 0199"})
+	fs.AddChannel(slacktest.Channel{ID: "C0INCIDENT", Name: "incident", BotIsMember: true})
+	dbPath := filepath.Join(t.TempDir(), "audit.db")
+	env := append(settingsFor(t, fs, fp), "MPC_DB_PATH="+dbPath, "MPC_HTTP_ADDR=")
+	cmd, out := start(t, env...)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := fs.Wait(ctx, func() bool { return fs.OpenConnections() == 1 }); err != nil {
+		t.Fatalf("not connected: %v\n%s", err, out)
+	}
+	fp.Enqueue(phlotest.Response{Status: 201, Delay: 30 * time.Second})
+	if _, _, _, err := fs.SendSlashCommand(slacktest.SlashCommand{Text: "+14155550100 customer", UserID: "U0CALLER", ChannelID: "C0INCIDENT"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fp.Wait(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	st, err := store.Open(ctx, store.Config{Path: dbPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	adds, err := st.RecentAdds(ctx, slacktest.TeamID, "C0INCIDENT", 10)
+	if err != nil || len(adds) != 1 {
+		t.Fatalf("after kill -9: %+v, %v", adds, err)
+	}
+	a := adds[0]
+	if a.Status != store.StatusPending || a.To != "+14155550100" || a.Role != "customer" || a.TriggerSource != "+14155550199" || a.UserID != "U0CALLER" {
+		t.Fatalf("the add was not recorded before PHLO answered: %+v", a)
+	}
+	// What the next start-up does with adds older than any live replica's:
+	// their outcome is unknown.
+	if n, err := st.AbandonPending(ctx, time.Now().Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("AbandonPending = %d, %v", n, err)
+	}
+	adds, _ = st.RecentAdds(ctx, slacktest.TeamID, "C0INCIDENT", 10)
+	if adds[0].Status != store.StatusUnknown || !strings.Contains(adds[0].Error, "stopped") {
+		t.Errorf("abandoned add: %+v", adds[0])
+	}
+}
+
+// TestTwoProcessesOneDatabaseDialOnce starts two bot processes sharing a
+// database, delivers the same envelope to each (as Slack may after a
+// missed ack), and expects one PHLO request.
+func TestTwoProcessesOneDatabaseDialOnce(t *testing.T) {
+	run := func(t *testing.T, dbSetting string) {
+		fs := slacktest.NewServer(slacktest.WithPingInterval(time.Second))
+		defer fs.Close()
+		fp := phlotest.NewServer(phlotest.Config{})
+		defer fp.Close()
+		fs.AddUser(slacktest.User{ID: "U0CALLER", Name: "carol", Phone: "+1 415 555 0199"})
+		fs.AddChannel(slacktest.Channel{ID: "C0INCIDENT", Name: "incident", BotIsMember: true})
+		env := append(settingsFor(t, fs, fp), dbSetting, "MPC_HTTP_ADDR=")
+		first, out1 := start(t, env...)
+		second, out2 := start(t, env...)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := fs.Wait(ctx, func() bool { return fs.OpenConnections() == 2 }); err != nil {
+			t.Fatalf("both did not connect: %v\n%s\n%s", err, out1, out2)
+		}
+		e := slacktest.Envelope{
+			EnvelopeID: "env-to-both", Type: "slash_commands", AcceptsResponsePayload: true,
+			Payload: map[string]any{
+				"command": "/mpc-add", "text": "+14155550100", "user_id": "U0CALLER", "channel_id": "C0INCIDENT",
+				"team_id": slacktest.TeamID, "response_url": fs.NewResponseURL(), "trigger_id": fs.NewTriggerID(),
+			},
+		}
+		for i := range 2 { // round robin: one to each process
+			e.RetryAttempt = i
+			if err := fs.Send(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := fs.Wait(ctx, func() bool { return fs.AckCount() >= 2 && len(fs.Messages()) >= 2 }); err != nil {
+			t.Fatalf("no outcome: %v\n%s\n%s", err, out1, out2)
+		}
+		time.Sleep(500 * time.Millisecond)
+		if n := len(fp.Requests()); n != 1 {
+			t.Errorf("two processes made %d PHLO requests for one envelope", n)
+		}
+		for _, p := range []*os.Process{first.Process, second.Process} {
+			_ = p.Signal(syscall.SIGTERM)
+		}
+		waitExit(t, first, 10*time.Second)
+		waitExit(t, second, 10*time.Second)
+	}
+	t.Run("sqlite", func(t *testing.T) { run(t, "MPC_DB_PATH="+filepath.Join(t.TempDir(), "shared.db")) })
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv("MPC_TEST_DATABASE_URL")
+		if base == "" {
+			t.Skip(`MPC_TEST_DATABASE_URL is not set; run eval "$(.ci/postgres)" first`)
+		}
+		run(t, "MPC_DATABASE_URL="+freshDatabase(t, base))
+	})
+}
+
+// freshDatabase creates an empty PostgreSQL database for one test.
+func freshDatabase(t *testing.T, base string) string {
+	t.Helper()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := "mpcbot_cmd_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if a, err := sql.Open("pgx", base); err == nil {
+			a.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+			a.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
