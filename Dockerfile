@@ -12,4 +12,8 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/mpc-bot ./cmd/mpc-
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/mpc-bot /mpc-bot
 USER nonroot:nonroot
+# The default SQLite database (MPC_DB_PATH=mpc-bot.db) lands in nonroot's
+# home; mount a volume there to keep it, or set MPC_DATABASE_URL.
+WORKDIR /home/nonroot
+EXPOSE 8080
 ENTRYPOINT ["/mpc-bot"]

@@ -94,8 +94,7 @@ func (b *Bot) runAdd(req addRequest) {
 		return
 	}
 	if !b.queue.acquire(ctx) {
-		b.tellPrivately(ctx, req.private, stoppedMessage(), log)
-		log.Warn("add dropped before dialling: shutting down", "outcome", "failed")
+		b.tellNotStarted(ctx, req.private, log)
 		return
 	}
 	defer b.queue.release()
@@ -175,6 +174,19 @@ func (b *Bot) runAdd(req addRequest) {
 	if len(missed) > 0 {
 		b.tellPrivately(ctx, req.private, privateOutcomeMessage(announce, missed, req.role, req.requestID), log)
 	}
+}
+
+// tellNotStarted explains an accepted request that never got a slot:
+// shutdown, or a queue too long to get through within AddTimeout.
+func (b *Bot) tellNotStarted(ctx context.Context, to privateReply, log *slog.Logger) {
+	if b.work.Err() != nil {
+		b.tellPrivately(ctx, to, stoppedMessage(), log)
+		log.Warn("add dropped before dialling: shutting down", "outcome", "failed")
+		return
+	}
+	b.obs.Denied("queue_timeout")
+	b.tellPrivately(ctx, to, simpleMessage(fmt.Sprintf(":hourglass: mpc-bot was too busy to start this within %s, so nothing was dialled. Try again in a minute.", b.cfg.AddTimeout)), log)
+	log.Warn("add dropped before dialling: queued too long", "outcome", "failed")
 }
 
 // allowedDestinations keeps the parties the policy lets the bot dial; the

@@ -2,12 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +14,7 @@ import (
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
 	"github.com/mpc-bot/mpc-bot/policy"
 	"github.com/mpc-bot/mpc-bot/store"
+	"github.com/mpc-bot/mpc-bot/store/storetest"
 )
 
 // privateAnswer sends a command and returns the first private answer.
@@ -208,42 +203,7 @@ func TestReplicasSharingADatabaseDialOnce(t *testing.T) {
 			t.Errorf("%d channel messages, want one announcement and one reply", n)
 		}
 	}
-	t.Run("sqlite", func(t *testing.T) { run(t, store.Config{Path: filepath.Join(t.TempDir(), "shared.db")}) })
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("MPC_TEST_DATABASE_URL")
-		if base == "" {
-			t.Skip(`MPC_TEST_DATABASE_URL is not set; run eval "$(.ci/postgres)" first`)
-		}
-		run(t, store.Config{URL: freshDatabase(t, base)})
-	})
-}
-
-// freshDatabase creates an empty PostgreSQL database for one test.
-func freshDatabase(t *testing.T, base string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := "mpcbot_e2e_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP DATABASE " + name + " WITH (FORCE)")
-			a.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	storetest.ForEachBackend(t, run)
 }
 
 func phloResponse(status int) phlotest.Response {

@@ -256,7 +256,7 @@ func ackText(t *testing.T, a slacktest.Ack) string {
 // assertNoSecretsLeaked checks every log line and every Slack message for
 // tokens and for the callers' own numbers, which nobody typed.
 func (h *harness) assertNoSecretsLeaked() {
-	secrets := []string{slacktest.BotToken, slacktest.AppToken, phlotest.DefaultAuthToken, "5550199", "79460000"}
+	secrets := []string{slacktest.BotToken, slacktest.AppToken, phlotest.DefaultAuthToken, "4155550199", "2079460000"}
 	var seen []string
 	seen = append(seen, h.logs.String())
 	for _, m := range h.slack.Messages() {

@@ -23,6 +23,10 @@ func phloOutcome(res phlo.Result, err error) outcome {
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErrorOutcome(apiErr)
+	case errors.As(err, &reqErr) && !reqErr.Sent && errors.Is(err, context.DeadlineExceeded):
+		return outcome{status: outcomeFailed, reason: "its turn did not come in time (Plivo allows 300 requests per 5 s, and mpc-bot was busy), so nothing was dialled. Try again in a minute."}
+	case errors.As(err, &reqErr) && !reqErr.Sent && errors.Is(err, context.Canceled):
+		return outcome{status: outcomeFailed, reason: "mpc-bot was shutting down before it could call Plivo, so nothing was dialled. Try again in a moment."}
 	case errors.As(err, &reqErr) && !reqErr.Sent:
 		return outcome{status: outcomeFailed, reason: "mpc-bot could not reach Plivo, so nothing was dialled. Try again in a moment; if it keeps failing, an admin should check the bot's network access to Plivo."}
 	case errors.Is(err, context.DeadlineExceeded):

@@ -86,7 +86,7 @@ func (b *Bot) runRetry(teamID, channel, ts string, private privateReply, v retry
 		return
 	}
 	if !b.queue.acquire(ctx) {
-		b.tellPrivately(ctx, private, stoppedMessage(), log)
+		b.tellNotStarted(ctx, private, log)
 		return
 	}
 	defer b.queue.release()

@@ -2,10 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +14,7 @@ import (
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
 	"github.com/mpc-bot/mpc-bot/store"
+	"github.com/mpc-bot/mpc-bot/store/storetest"
 )
 
 // TestKillDuringAddLeavesARecord kills the bot with SIGKILL while PHLO is
@@ -121,40 +118,11 @@ func TestTwoProcessesOneDatabaseDialOnce(t *testing.T) {
 		waitExit(t, first, 10*time.Second)
 		waitExit(t, second, 10*time.Second)
 	}
-	t.Run("sqlite", func(t *testing.T) { run(t, "MPC_DB_PATH="+filepath.Join(t.TempDir(), "shared.db")) })
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("MPC_TEST_DATABASE_URL")
-		if base == "" {
-			t.Skip(`MPC_TEST_DATABASE_URL is not set; run eval "$(.ci/postgres)" first`)
-		}
-		run(t, "MPC_DATABASE_URL="+freshDatabase(t, base))
-	})
-}
-
-// freshDatabase creates an empty PostgreSQL database for one test.
-func freshDatabase(t *testing.T, base string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := "mpcbot_cmd_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP DATABASE " + name + " WITH (FORCE)")
-			a.Close()
+	storetest.ForEachBackend(t, func(t *testing.T, cfg store.Config) {
+		if cfg.URL != "" {
+			run(t, "MPC_DATABASE_URL="+cfg.URL)
+		} else {
+			run(t, "MPC_DB_PATH="+cfg.Path)
 		}
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }

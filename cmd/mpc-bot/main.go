@@ -25,6 +25,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/mpc-bot/mpc-bot/bot"
+	"github.com/mpc-bot/mpc-bot/config"
 	"github.com/mpc-bot/mpc-bot/directory"
 	"github.com/mpc-bot/mpc-bot/phlo"
 	"github.com/mpc-bot/mpc-bot/store"
@@ -47,12 +48,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case len(args) > 0:
 		return fmt.Errorf("unexpected arguments %q: run mpc-bot with its settings in the environment (see README.md), or mpc-bot sandbox to try it", args)
 	}
-	s, err := LoadSettings()
+	s, err := config.Load()
 	if err != nil {
 		return err
 	}
-	level, _ := parseLevel(s.LogLevel)
-	m := &Main{Settings: s, Logger: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	m := &Main{Settings: s, Logger: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: s.Level()}))}
 	return m.Run(ctx)
 }
 
@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // sandbox build one against the fake Slack and fake PHLO and run it
 // in-process.
 type Main struct {
-	Settings Settings
+	Settings config.Settings
 	Logger   *slog.Logger
 	// SocketOptions tune the Socket Mode client; tests shorten timeouts.
 	SocketOptions []socketmode.Option

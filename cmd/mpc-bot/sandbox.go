@@ -16,6 +16,7 @@ import (
 
 	"github.com/mpc-bot/mpc-bot/bot"
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
+	"github.com/mpc-bot/mpc-bot/config"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
 )
 
@@ -63,7 +64,7 @@ func runSandbox(ctx context.Context, stdin io.Reader, out io.Writer) error {
 	cfg := fp.Config()
 	started := make(chan *bot.Bot, 1)
 	m := &Main{
-		Settings: Settings{
+		Settings: config.Settings{
 			SlackBotToken: slacktest.BotToken, SlackAppToken: slacktest.AppToken, SlackAPIURL: fs.APIURL(),
 			PlivoAuthID: cfg.AuthID, PlivoAuthToken: cfg.AuthToken, PhloID: cfg.PhloID, PhloNodeID: cfg.NodeID,
 			PhloBaseURL: fp.URL(), Directory: dirFile, DefaultRegion: "US",

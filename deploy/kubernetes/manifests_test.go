@@ -22,31 +22,19 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/mpc-bot/mpc-bot/address"
+	"github.com/mpc-bot/mpc-bot/config"
 	"github.com/mpc-bot/mpc-bot/directory"
 )
 
-// knownEnv is every environment variable mpc-bot reads (README.md,
-// "Settings"). A name the manifests set that is not here is a typo.
-var knownEnv = map[string]bool{
-	"SLACK_BOT_TOKEN":          true,
-	"SLACK_APP_TOKEN":          true,
-	"SLACK_API_URL":            true,
-	"PLIVO_AUTH_ID":            true,
-	"PLIVO_AUTH_TOKEN":         true,
-	"PHLO_ID":                  true,
-	"PHLO_NODE_ID":             true,
-	"PHLO_BASE_URL":            true,
-	"MPC_DATABASE_URL":         true,
-	"MPC_DEFAULT_REGION":       true,
-	"MPC_LOG_LEVEL":            true,
-	"MPC_HTTP_ADDR":            true,
-	"MPC_DIRECTORY":            true,
-	"MPC_ALLOWED_CHANNELS":     true,
-	"MPC_ALLOWED_USERS":        true,
-	"MPC_ALLOWED_USERGROUPS":   true,
-	"MPC_ALLOWED_DESTINATIONS": true,
-	"MPC_SHOW_NUMBERS":         true,
-}
+// knownEnv is every environment variable mpc-bot reads, from package
+// config itself. A name the manifests set that is not here is a typo.
+var knownEnv = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range config.Names() {
+		m[n] = true
+	}
+	return m
+}()
 
 // secretEnv must come from a Secret, never a ConfigMap or a literal value.
 var secretEnv = []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "MPC_DATABASE_URL"}

@@ -1,10 +1,14 @@
-package main
+// Package config reads mpc-bot's settings from the environment. The
+// variables' names are a public contract (README, "Settings"): add, never
+// rename.
+package config
 
 import (
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"reflect"
 	"strings"
 
 	"github.com/kelseyhightower/envconfig"
@@ -49,9 +53,9 @@ func (s *Settings) Policy() (*policy.Policy, error) {
 	})
 }
 
-// LoadSettings reads the environment. The error names every missing or
+// Load reads the environment. The error names every missing or
 // malformed setting at once, and never a value, since most are secrets.
-func LoadSettings() (Settings, error) {
+func Load() (Settings, error) {
 	var s Settings
 	if err := envconfig.Process("", &s); err != nil {
 		return s, fmt.Errorf("settings: %w", err)
@@ -59,7 +63,7 @@ func LoadSettings() (Settings, error) {
 	return s, s.Validate()
 }
 
-// Validate checks s as LoadSettings does.
+// Validate checks s as Load does, and normalises it.
 func (s *Settings) Validate() error {
 	var missing, bad []string
 	for _, r := range []struct{ name, value string }{
@@ -113,6 +117,25 @@ func (s *Settings) Validate() error {
 	}
 	s.DefaultRegion = strings.ToUpper(s.DefaultRegion)
 	return nil
+}
+
+// Level returns the slog level MPC_LOG_LEVEL names.
+func (s *Settings) Level() slog.Level {
+	l, _ := parseLevel(s.LogLevel)
+	return l
+}
+
+// Names lists every setting's environment variable, for tooling that must
+// agree with this package (the Kubernetes manifests' test).
+func Names() []string {
+	var names []string
+	t := reflect.TypeOf(Settings{})
+	for i := range t.NumField() {
+		if n := t.Field(i).Tag.Get("envconfig"); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 func parseLevel(s string) (slog.Level, error) {
