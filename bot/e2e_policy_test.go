@@ -180,18 +180,14 @@ func TestReplicasSharingADatabaseDialOnce(t *testing.T) {
 		defer stop()
 		h.waitFor("two sockets", func() bool { return h.slack.OpenConnections() == 2 })
 
-		env := slacktest.Envelope{
-			EnvelopeID: "env-both-replicas", Type: "slash_commands", AcceptsResponsePayload: true,
-			Payload: map[string]any{
-				"command": "/mpc-add", "text": "+14155550100", "user_id": callerID, "channel_id": publicChan,
-				"team_id": slacktest.TeamID, "response_url": h.slack.NewResponseURL(), "trigger_id": h.slack.NewTriggerID(),
-			},
+		// The first delivery goes to one replica, the re-delivery (round
+		// robin) to the other.
+		env, _, _, err := h.slack.SendSlashCommand(slacktest.SlashCommand{Text: "+14155550100", UserID: callerID, ChannelID: publicChan})
+		if err != nil {
+			t.Fatal(err)
 		}
-		for i := range 2 { // round robin: one to each replica
-			env.RetryAttempt = i
-			if err := h.slack.Send(env); err != nil {
-				t.Fatal(err)
-			}
+		if err := h.slack.Redeliver(env, 1); err != nil {
+			t.Fatal(err)
 		}
 		h.waitFor("both acks", func() bool { return h.slack.AckCount() >= 2 })
 		h.waitThread(publicChan)

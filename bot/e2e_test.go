@@ -216,18 +216,12 @@ func TestPrivateChannelGetsTheOutcomeThroughResponseURL(t *testing.T) {
 
 func TestRedeliveredEnvelopeDialsOnce(t *testing.T) {
 	h := newHarness(t)
-	env := slacktest.Envelope{
-		EnvelopeID:             "env-dup-1",
-		Type:                   "slash_commands",
-		AcceptsResponsePayload: true,
-		Payload: map[string]any{
-			"command": "/mpc-add", "text": "+14155550100", "user_id": callerID, "channel_id": publicChan,
-			"team_id": slacktest.TeamID, "response_url": h.slack.NewResponseURL(), "trigger_id": h.slack.NewTriggerID(),
-		},
+	env, _, _, err := h.slack.SendSlashCommand(slacktest.SlashCommand{Text: "+14155550100", UserID: callerID, ChannelID: publicChan})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := range 3 {
-		env.RetryAttempt = i
-		if err := h.slack.Send(env); err != nil {
+	for attempt := 1; attempt <= 2; attempt++ {
+		if err := h.slack.Redeliver(env, attempt); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -70,8 +70,25 @@ func (s *Server) send(e Envelope) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("slacktest: marshalling envelope: %w", err)
 	}
+	e.Payload = json.RawMessage(payload)
+	s.sent[e.EnvelopeID] = e
 	s.routeLocked(frame{data: data, envelopeID: e.EnvelopeID})
 	return e.EnvelopeID, nil
+}
+
+// Redeliver sends an envelope sent before again, with the same ID and
+// payload and the given retry_attempt, as Slack does when it thinks an
+// ack was missed ("timeout"). It goes to the next socket in turn, which
+// may be another replica's.
+func (s *Server) Redeliver(envelopeID string, retryAttempt int) error {
+	s.mu.Lock()
+	e, ok := s.sent[envelopeID]
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("slacktest: no envelope %q was sent", envelopeID)
+	}
+	e.RetryAttempt, e.RetryReason = retryAttempt, "timeout"
+	return s.Send(e)
 }
 
 type slashPayload struct {

@@ -122,6 +122,7 @@ type Server struct {
 	views      []View
 	calls      []Call
 	sentAt     map[string]time.Time
+	sent       map[string]Envelope // by envelope ID, for Redeliver
 }
 
 // NewServer starts a fake Slack on 127.0.0.1. Call Close when done.
@@ -142,6 +143,7 @@ func NewServer(opts ...Option) *Server {
 		rateLimits:   map[string]*rateLimitFault{},
 		ackIndex:     map[string]int{},
 		sentAt:       map[string]time.Time{},
+		sent:         map[string]Envelope{},
 	}
 	for _, o := range opts {
 		o(s)

@@ -21,12 +21,7 @@ import (
 // still answering: the audit trail already holds the add, and it comes
 // out as outcome unknown, never as lost or as dialled.
 func TestKillDuringAddLeavesARecord(t *testing.T) {
-	fs := slacktest.NewServer(slacktest.WithPingInterval(time.Second))
-	defer fs.Close()
-	fp := phlotest.NewServer(phlotest.Config{})
-	defer fp.Close()
-	fs.AddUser(slacktest.User{ID: "U0CALLER", Name: "carol", Phone: "+1 415 555 0199"})
-	fs.AddChannel(slacktest.Channel{ID: "C0INCIDENT", Name: "incident", BotIsMember: true})
+	fs, fp := newFakes(t)
 	dbPath := filepath.Join(t.TempDir(), "audit.db")
 	env := append(settingsFor(t, fs, fp), "MPC_DB_PATH="+dbPath, "MPC_HTTP_ADDR=")
 	cmd, out := start(t, env...)
@@ -77,33 +72,24 @@ func TestKillDuringAddLeavesARecord(t *testing.T) {
 // missed ack), and expects one PHLO request.
 func TestTwoProcessesOneDatabaseDialOnce(t *testing.T) {
 	run := func(t *testing.T, dbSetting string) {
-		fs := slacktest.NewServer(slacktest.WithPingInterval(time.Second))
-		defer fs.Close()
-		fp := phlotest.NewServer(phlotest.Config{})
-		defer fp.Close()
-		fs.AddUser(slacktest.User{ID: "U0CALLER", Name: "carol", Phone: "+1 415 555 0199"})
-		fs.AddChannel(slacktest.Channel{ID: "C0INCIDENT", Name: "incident", BotIsMember: true})
-		env := append(settingsFor(t, fs, fp), dbSetting, "MPC_HTTP_ADDR=")
-		first, out1 := start(t, env...)
-		second, out2 := start(t, env...)
+		fs, fp := newFakes(t)
+		settings := append(settingsFor(t, fs, fp), dbSetting, "MPC_HTTP_ADDR=")
+		first, out1 := start(t, settings...)
+		second, out2 := start(t, settings...)
 
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		if err := fs.Wait(ctx, func() bool { return fs.OpenConnections() == 2 }); err != nil {
 			t.Fatalf("both did not connect: %v\n%s\n%s", err, out1, out2)
 		}
-		e := slacktest.Envelope{
-			EnvelopeID: "env-to-both", Type: "slash_commands", AcceptsResponsePayload: true,
-			Payload: map[string]any{
-				"command": "/mpc-add", "text": "+14155550100", "user_id": "U0CALLER", "channel_id": "C0INCIDENT",
-				"team_id": slacktest.TeamID, "response_url": fs.NewResponseURL(), "trigger_id": fs.NewTriggerID(),
-			},
+		// The first delivery goes to one process, the re-delivery (round
+		// robin) to the other.
+		env, _, _, err := fs.SendSlashCommand(slacktest.SlashCommand{Text: "+14155550100", UserID: "U0CALLER", ChannelID: "C0INCIDENT"})
+		if err != nil {
+			t.Fatal(err)
 		}
-		for i := range 2 { // round robin: one to each process
-			e.RetryAttempt = i
-			if err := fs.Send(e); err != nil {
-				t.Fatal(err)
-			}
+		if err := fs.Redeliver(env, 1); err != nil {
+			t.Fatal(err)
 		}
 		if err := fs.Wait(ctx, func() bool { return fs.AckCount() >= 2 && len(fs.Messages()) >= 2 }); err != nil {
 			t.Fatalf("no outcome: %v\n%s\n%s", err, out1, out2)

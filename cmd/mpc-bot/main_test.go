@@ -120,6 +120,18 @@ func TestBadSlackTokenFailsFast(t *testing.T) {
 	}
 }
 
+// newFakes starts a fake Slack with a caller (+1 415 555 0199 in their
+// profile) and an incident channel, and a fake PHLO runner.
+func newFakes(t *testing.T) (*slacktest.Server, *phlotest.Server) {
+	fs := slacktest.NewServer(slacktest.WithPingInterval(time.Second))
+	t.Cleanup(fs.Close)
+	fp := phlotest.NewServer(phlotest.Config{})
+	t.Cleanup(fp.Close)
+	fs.AddUser(slacktest.User{ID: "U0CALLER", Name: "carol", Phone: "+1 415 555 0199"})
+	fs.AddChannel(slacktest.Channel{ID: "C0INCIDENT", Name: "incident", BotIsMember: true})
+	return fs, fp
+}
+
 func settingsFor(t *testing.T, fs *slacktest.Server, fp *phlotest.Server) []string {
 	return []string{
 		"MPC_DB_PATH=" + filepath.Join(t.TempDir(), "mpc-bot.db"),
@@ -138,12 +150,7 @@ func settingsFor(t *testing.T, fs *slacktest.Server, fp *phlotest.Server) []stri
 // file, one add through the fake Slack and fake PHLO, then SIGTERM while a
 // second add is in flight, which must still finish before exit 0.
 func TestBinaryAddsAndShutsDownGracefully(t *testing.T) {
-	fs := slacktest.NewServer(slacktest.WithPingInterval(time.Second))
-	defer fs.Close()
-	fp := phlotest.NewServer(phlotest.Config{})
-	defer fp.Close()
-	fs.AddUser(slacktest.User{ID: "U0CALLER", Name: "carol"})
-	fs.AddChannel(slacktest.Channel{ID: "C0INCIDENT", Name: "incident", BotIsMember: true})
+	fs, fp := newFakes(t)
 	dir := filepath.Join(t.TempDir(), "directory.yaml")
 	if err := os.WriteFile(dir, []byte("users:\n  U0CALLER: \"+1 415 555 0199\"\n"), 0o600); err != nil {
 		t.Fatal(err)
