@@ -226,6 +226,7 @@ loop:
 		}
 	}
 	stopSocket()
+	b.setConnected(false) // not ready: /readyz says so while adds drain
 	b.drain()
 	return err
 }

@@ -33,38 +33,38 @@ func (b *Bot) handle(smc *socketmode.Client, evt socketmode.Event) {
 		b.log.Debug("Slack said hello")
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
 		b.log.Warn("Socket Mode error", "type", evt.Type, "err", evt.Data)
-	case socketmode.EventTypeSlashCommand:
-		cmd, ok := evt.Data.(slack.SlashCommand)
-		if !ok || evt.Request == nil {
-			b.log.Warn("slash command envelope without a command")
-			return
-		}
-		b.onSlashCommand(smc, evt.Request, cmd)
-	case socketmode.EventTypeInteractive:
-		cb, ok := evt.Data.(slack.InteractionCallback)
-		if !ok || evt.Request == nil {
-			b.log.Warn("interactive envelope without a payload")
-			return
-		}
-		b.onInteraction(smc, evt.Request, cb)
-	case socketmode.EventTypeEventsAPI:
-		outer, ok := evt.Data.(slackevents.EventsAPIEvent)
-		if !ok || evt.Request == nil {
-			b.log.Warn("events envelope without an event")
-			return
-		}
-		if ev, ok := outer.InnerEvent.Data.(*slackevents.AppMentionEvent); ok {
-			b.onMention(smc, evt.Request, outer, ev)
-			return
-		}
-		b.ack(smc, evt.Request, nil)
-		b.log.Debug("ignored event", "type", outer.InnerEvent.Type)
 	default:
-		if evt.Request != nil && evt.Request.EnvelopeID != "" {
-			b.ack(smc, evt.Request, nil)
+		if evt.Request == nil || evt.Request.EnvelopeID == "" {
+			b.log.Debug("ignored Socket Mode event", "type", evt.Type)
+			return
 		}
-		b.log.Debug("ignored envelope", "type", evt.Type)
+		if !b.route(smc, evt) {
+			// Acknowledged all the same, so Slack does not re-deliver what
+			// nothing here handles.
+			b.ack(smc, evt.Request, nil)
+			b.log.Debug("ignored envelope", "type", evt.Type)
+		}
 	}
+}
+
+// route hands an envelope to its handler, which acks it; false means no
+// handler wants it.
+func (b *Bot) route(smc *socketmode.Client, evt socketmode.Event) bool {
+	switch data := evt.Data.(type) {
+	case slack.SlashCommand:
+		b.onSlashCommand(smc, evt.Request, data)
+	case slack.InteractionCallback:
+		b.onInteraction(smc, evt.Request, data)
+	case slackevents.EventsAPIEvent:
+		ev, ok := data.InnerEvent.Data.(*slackevents.AppMentionEvent)
+		if !ok {
+			return false
+		}
+		b.onMention(smc, evt.Request, data, ev)
+	default:
+		return false
+	}
+	return true
 }
 
 // receipt is when and what an envelope was, until it is acked.
