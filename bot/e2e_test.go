@@ -296,7 +296,7 @@ func TestShutdownTimeoutCancelsStragglers(t *testing.T) {
 func TestBurstIsQueuedNotDropped(t *testing.T) {
 	h := newHarness(t, func(c *bot.Config, _ *phlo.Config) { c.MaxInFlight = 2; c.MaxQueued = 5 })
 	for range 5 {
-		h.phlo.Enqueue(phlotest.Response{Status: http.StatusCreated, Delay: 300 * time.Millisecond})
+		h.phlo.Enqueue(phlotest.Response{Status: http.StatusCreated, Delay: time.Second})
 	}
 	var texts []string
 	for i := range 6 {
