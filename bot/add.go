@@ -88,7 +88,7 @@ func (b *Bot) runAdd(req addRequest) {
 		return
 	}
 	if err := b.cfg.Policy.AllowRequester(ctx, b.groups, req.channelID, req.callerID); err != nil {
-		b.deny(ctx, req, "", err, log)
+		b.deny(ctx, req, "", err, log, nil)
 		return
 	}
 	if !b.queue.acquire(ctx) {

@@ -45,6 +45,12 @@ const (
 	CommandHistory
 )
 
+// account reports whether k is one of the commands about the caller's own
+// number and history rather than an add.
+func (k CommandKind) account() bool {
+	return k == CommandRegister || k == CommandUnregister || k == CommandWhoami || k == CommandHistory
+}
+
 // keywords are the first words that are commands rather than targets.
 var keywords = map[string]CommandKind{
 	"help": CommandHelp, "register": CommandRegister, "unregister": CommandUnregister,

@@ -23,17 +23,8 @@ func (b *Bot) dial(ctx context.Context, log *slog.Logger, a store.Add, callerSou
 		return outcome{status: outcomeFailed, reason: "mpc-bot could not record the request in its database, so nothing was dialled. Try again in a moment."}
 	}
 
-	select {
-	case b.phloSlots <- struct{}{}:
-	case <-ctx.Done():
-	}
-	var res phlo.Result
-	err := ctx.Err()
 	dialStart := time.Now()
-	if err == nil {
-		res, err = b.phlo.AddMember(ctx, phlo.Call{To: a.To, Role: phlo.Role(a.Role), TriggerSource: a.TriggerSource})
-		<-b.phloSlots
-	}
+	res, err := b.addMember(ctx, phlo.Call{To: a.To, Role: phlo.Role(a.Role), TriggerSource: a.TriggerSource})
 	o := phloOutcome(res, err)
 	b.obs.Dialled(o.String(), a.Role, time.Since(dialStart))
 
@@ -49,6 +40,18 @@ func (b *Bot) dial(ctx context.Context, log *slog.Logger, a store.Add, callerSou
 	log.Info("add", "outcome", o.String(), "api_id", o.apiID, "attempts", res.Attempts,
 		"phlo_error", errString(err), "duration", time.Since(start).Round(time.Millisecond))
 	return o
+}
+
+// addMember makes the PHLO request once one of the bot-wide slots is free.
+// Giving up while waiting sent nothing, and says so.
+func (b *Bot) addMember(ctx context.Context, call phlo.Call) (phlo.Result, error) {
+	select {
+	case b.phloSlots <- struct{}{}:
+		defer func() { <-b.phloSlots }()
+	case <-ctx.Done():
+		return phlo.Result{}, &phlo.RequestError{Op: "call", Sent: false, Err: ctx.Err()}
+	}
+	return b.phlo.AddMember(ctx, call)
 }
 
 func auditStatus(o outcome) store.AddStatus {

@@ -34,39 +34,42 @@ func (b *Bot) allowedDestinations(ctx context.Context, req *addRequest, log *slo
 			ok = append(ok, p)
 			continue
 		}
-		var denied *policy.DeniedError
-		if !errors.As(err, &denied) {
-			denied = &policy.DeniedError{Reason: "error", Message: "the policy could not be checked"}
-		}
-		req.unreachable = append(req.unreachable, unreachable{shown: p.shown, why: denied.Message, err: err})
-		b.deny(ctx, *req, fmt.Sprintf("%s/denied/%d", req.requestID, i), err, log, p)
+		req.unreachable = append(req.unreachable, unreachable{shown: p.shown, why: asDenial(err).Message, err: err})
+		b.deny(ctx, *req, fmt.Sprintf("%s/denied/%d", req.requestID, i), err, log, &p)
 	}
 	return ok
 }
 
-// deny records a refused request (or one refused person of it), counts it,
-// and, for a whole request, tells the caller why.
-func (b *Bot) deny(ctx context.Context, req addRequest, auditID string, err error, log *slog.Logger, who ...party) {
+// asDenial is the policy's refusal in err. An error that is not one means
+// the policy could not be checked (a Slack error), which refuses too:
+// allowing on error would defeat the allow-lists.
+func asDenial(err error) *policy.DeniedError {
 	var denied *policy.DeniedError
-	if !errors.As(err, &denied) {
-		// The policy could not be checked (a Slack error): refuse, since
-		// allowing on error would defeat the allow-lists.
-		denied = &policy.DeniedError{Reason: "error", Message: "I could not check whether you may add people (" + escape(slackErrorCode(errors.Unwrap(err))) + "), so nothing was dialled. Try again in a moment."}
+	if errors.As(err, &denied) {
+		return denied
 	}
+	return &policy.DeniedError{Reason: "error", Message: "I could not check whether you may add people (" + escape(slackErrorCode(errors.Unwrap(err))) + "), so nothing was dialled. Try again in a moment."}
+}
+
+// deny records a refused request, or the one refused person who of it,
+// counts it, and, for a whole request, tells the caller why. An empty
+// auditID means the request's own.
+func (b *Bot) deny(ctx context.Context, req addRequest, auditID string, err error, log *slog.Logger, who *party) {
+	denied := asDenial(err)
 	b.obs.Denied(denied.Reason)
 	a := store.Add{RequestID: auditID, TeamID: req.teamID, ChannelID: req.channelID, UserID: req.callerID,
 		Role: string(req.role), Status: store.StatusDenied, Error: denied.Reason + ": " + denied.Message}
 	if a.RequestID == "" {
 		a.RequestID = req.requestID + "/denied"
 	}
-	for _, p := range who {
-		a.To, a.ToUser = p.addr.String(), p.userID
+	if who != nil {
+		a.To, a.ToUser = who.addr.String(), who.userID
 	}
 	if err := b.store.BeginAdd(ctx, a); err != nil {
 		log.Error("could not record a denial", "err", err)
 	}
 	log.Info("add denied", "reason", denied.Reason)
-	if len(who) == 0 {
+	if who == nil {
 		b.tellPrivately(ctx, req.private, simpleMessage(":no_entry: "+denied.Message), log)
 	}
 }

@@ -19,10 +19,7 @@ func (b *Bot) onInteraction(smc *socketmode.Client, req *socketmode.Request, cb 
 	case slack.InteractionTypeMessageAction:
 		if cb.CallbackID == shortcutCallbackID {
 			b.ack(smc, req, nil)
-			thread := cb.Message.ThreadTimestamp
-			if thread == "" {
-				thread = cb.Message.Timestamp
-			}
+			thread := threadOf(cb.Message.ThreadTimestamp, cb.Message.Timestamp)
 			b.openModal(cb.TriggerID,
 				modalOrigin{ChannelID: cb.Channel.ID, ThreadTS: thread, ResponseURL: cb.ResponseURL},
 				privateReply{responseURL: cb.ResponseURL, channelID: cb.Channel.ID, userID: cb.User.ID, threadTS: thread})

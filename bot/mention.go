@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 
@@ -16,10 +17,7 @@ var addVerb = regexp.MustCompile(`(?i)^add\b`)
 // thread under it), which is where incident talk happens.
 func (b *Bot) onMention(smc *socketmode.Client, req *socketmode.Request, outer slackevents.EventsAPIEvent, ev *slackevents.AppMentionEvent) {
 	b.ack(smc, req, nil)
-	thread := ev.ThreadTimeStamp
-	if thread == "" {
-		thread = ev.TimeStamp
-	}
+	thread := threadOf(ev.ThreadTimeStamp, ev.TimeStamp)
 	private := privateReply{channelID: ev.Channel, userID: ev.User, threadTS: thread}
 	// Everything after the bot's own mention is the command.
 	text := ev.Text
@@ -30,21 +28,19 @@ func (b *Bot) onMention(smc *socketmode.Client, req *socketmode.Request, outer s
 
 	cmd, err := ParseCommand(text, b.region)
 	key := "event:" + eventID(outer, req)
-	switch {
-	case err != nil:
-		b.background(func() {
-			if b.claim(b.work, key, b.log) {
-				b.tellPrivately(b.work, private, usageMessage(asUsageError(err)), b.log)
-			}
-		})
-		return
-	case cmd.Kind == CommandRegister, cmd.Kind == CommandUnregister, cmd.Kind == CommandWhoami, cmd.Kind == CommandHistory:
+	if err == nil && cmd.Kind.account() {
 		b.onAccountCommand(outer.TeamID, ev.Channel, ev.User, private, cmd)
 		return
-	case cmd.Kind != CommandAdd:
+	}
+	if err != nil || cmd.Kind != CommandAdd {
+		answer := helpMessage(b.command, b.region)
+		if err != nil {
+			answer = usageMessage(asUsageError(err))
+		}
+		// Answered once, however often Slack re-delivers the mention.
 		b.background(func() {
 			if b.claim(b.work, key, b.log) {
-				b.tellPrivately(b.work, private, helpMessage(b.command, b.region), b.log)
+				b.tellPrivately(b.work, private, answer, b.log)
 			}
 		})
 		return
@@ -75,9 +71,21 @@ func eventID(outer slackevents.EventsAPIEvent, req *socketmode.Request) string {
 	return req.EnvelopeID
 }
 
+// asUsageError is the UsageError ParseCommand returned; any other error is
+// shown as it is, escaped.
 func asUsageError(err error) *UsageError {
-	if ue, ok := err.(*UsageError); ok {
+	var ue *UsageError
+	if errors.As(err, &ue) {
 		return ue
 	}
 	return &UsageError{Message: escape(err.Error())}
+}
+
+// threadOf is the thread a reply to a message belongs in: its own thread,
+// or a new one under it.
+func threadOf(threadTS, ts string) string {
+	if threadTS != "" {
+		return threadTS
+	}
+	return ts
 }

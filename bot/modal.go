@@ -179,13 +179,14 @@ func (b *Bot) validateSubmission(ctx context.Context, teamID, userID string, sub
 		return addRequest{}, errs
 	}
 	if _, _, err := b.people.lookup(ctx, teamID, userID); err != nil {
-		errs[blockPeople] = "Plivo needs your own number to place the call, and I don't know it: put it in your Slack profile (Profile → Edit profile → Phone) or ask an admin to add you to the directory file."
+		errs[blockPeople] = "Plivo needs your own number to place the call, and I don't know it: register it with /mpc-add register +14155550100, put it in your Slack profile (Profile → Edit profile → Phone), or ask an admin to add you to the directory file."
 		return addRequest{}, errs
 	}
 	parties, missing, err := b.people.resolve(ctx, teamID, targets)
+	var tooMany *TooManyPeopleError
 	switch {
-	case err != nil:
-		errs[blockPeople] = fmt.Sprintf("That is %d people; one request dials at most %d.", len(targets), MaxPeople)
+	case errors.As(err, &tooMany):
+		errs[blockPeople] = fmt.Sprintf("That is %d people; one request dials at most %d.", tooMany.Count, MaxPeople)
 	case len(missing) > 0:
 		names := make([]string, len(missing))
 		for i, m := range missing {

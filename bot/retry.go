@@ -81,8 +81,9 @@ func (b *Bot) runRetry(teamID, channel, ts string, private privateReply, v retry
 		b.tellPrivately(ctx, private, simpleMessage(":warning: I no longer have the request this button retries, so nothing was dialled. Start a new `/mpc-add`."), log)
 		return
 	}
+	retryID := fmt.Sprintf("%s/r%d", v.AuditID, v.Try)
 	if err := b.cfg.Policy.AllowRequester(ctx, b.groups, channel, presserID); err != nil {
-		b.deny(ctx, addRequest{requestID: v.AuditID + fmt.Sprintf("/r%d", v.Try), teamID: teamID, channelID: channel, callerID: presserID, private: private}, "", err, log)
+		b.deny(ctx, addRequest{requestID: retryID, teamID: teamID, channelID: channel, callerID: presserID, private: private}, "", err, log, nil)
 		return
 	}
 	if !b.queue.acquire(ctx) {
@@ -104,7 +105,7 @@ func (b *Bot) runRetry(teamID, channel, ts string, private privateReply, v retry
 	_, _, _, _ = b.api.UpdateMessageContext(ctx, channel, ts, retryingMessage(p.shown, presserID, requestID).options()...)
 
 	again := orig
-	again.RequestID = fmt.Sprintf("%s/r%d", v.AuditID, v.Try)
+	again.RequestID = retryID
 	again.ChannelID, again.Status, again.APIID, again.Error = channel, "", "", ""
 	again.CreatedAt, again.FinishedAt = time.Time{}, time.Time{}
 	o := b.dial(ctx, log, again, "", time.Now())

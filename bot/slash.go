@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"errors"
-
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -16,19 +14,15 @@ func (b *Bot) onSlashCommand(smc *socketmode.Client, req *socketmode.Request, sc
 	}
 	private := privateReply{responseURL: sc.ResponseURL, channelID: sc.ChannelID, userID: sc.UserID}
 	cmd, err := ParseCommand(sc.Text, b.region)
-	var usage *UsageError
 	switch {
-	case errors.As(err, &usage):
-		b.ack(smc, req, usageMessage(usage).ackPayload())
-		b.log.Info("refused command", "user", sc.UserID, "channel", sc.ChannelID, "reason", "usage")
-		return
 	case err != nil:
-		b.ack(smc, req, simpleMessage(":warning: "+escape(err.Error())).ackPayload())
+		b.ack(smc, req, usageMessage(asUsageError(err)).ackPayload())
+		b.log.Info("refused command", "user", sc.UserID, "channel", sc.ChannelID, "reason", "usage")
 		return
 	case cmd.Kind == CommandHelp:
 		b.ack(smc, req, helpMessage(b.command, b.region).ackPayload())
 		return
-	case cmd.Kind == CommandRegister, cmd.Kind == CommandUnregister, cmd.Kind == CommandWhoami, cmd.Kind == CommandHistory:
+	case cmd.Kind.account():
 		b.ack(smc, req, nil)
 		b.onAccountCommand(sc.TeamID, sc.ChannelID, sc.UserID, private, cmd)
 		return

@@ -32,7 +32,7 @@ const (
 // one if other systems use the same account.
 const (
 	DefaultLimit rate.Limit = 40
-	DefaultBurst            = 100
+	DefaultBurst int        = 100
 )
 
 // userAgent identifies the bot in Plivo's logs.

@@ -10,10 +10,6 @@ import (
 	"github.com/mpc-bot/mpc-bot/store/storetest"
 )
 
-// testDatabaseEnv names the PostgreSQL server the postgres half of the suite
-// runs against; each test gets a database of its own on it.
-const testDatabaseEnv = "MPC_TEST_DATABASE_URL"
-
 // ctxFor returns a context that ends with the test, and well before the
 // go test timeout, so a hung database shows up as a failure in one test.
 func ctxFor(t *testing.T) context.Context {

@@ -86,7 +86,7 @@ type Server struct {
 	changed chan struct{} // closed and replaced on every recorded change
 
 	// id sequences
-	envSeq, eventSeq, triggerSeq, respSeq, viewSeq, tsSeq, ticketSeq, connSeq int
+	envSeq, eventSeq, triggerSeq, respSeq, viewSeq, tsSeq, ticketSeq int
 
 	// directory
 	users    map[string]User
