@@ -32,11 +32,19 @@ const maxInput = 256
 type Address struct {
 	kind    Kind
 	value   string
+	ext     string
 	premium bool
 }
 
-// String returns the normalised form that PHLO receives.
+// String returns the normalised form that PHLO receives, without any
+// extension.
 func (a Address) String() string { return a.value }
+
+// Extension returns the digits of a desk phone's extension ("123" for
+// "+1 415 555 0100 x123"), or "". PHLO cannot send digits once a call is
+// answered, so String leaves it out and each caller decides whether the
+// main number will do.
+func (a Address) Extension() string { return a.ext }
 
 // Kind reports whether a is a phone number or a SIP endpoint.
 func (a Address) Kind() Kind { return a.kind }
@@ -44,11 +52,63 @@ func (a Address) Kind() Kind { return a.kind }
 // IsZero reports whether a holds no address.
 func (a Address) IsZero() bool { return a.value == "" }
 
+// extParam joins an extension to its number in MarshalText, as RFC 3966
+// does in tel: URIs.
+const extParam = ";ext="
+
+// MarshalText returns the normalised form, so an Address can be stored (in
+// JSON, with omitzero) and read back as it was. An extension is kept, as
+// "+14155550100;ext=123", so that a stored party that needs one is not
+// read back as one that does not; the zero Address gives empty text.
+func (a Address) MarshalText() ([]byte, error) {
+	if a.ext != "" {
+		return []byte(a.value + extParam + a.ext), nil
+	}
+	return []byte(a.value), nil
+}
+
+// UnmarshalText reads what MarshalText wrote. Stored values are already
+// E.164 or sip:, so it takes no default region and refuses a number
+// without a country code; empty text gives the zero Address.
+func (a *Address) UnmarshalText(text []byte) error {
+	s := string(text)
+	if strings.TrimSpace(s) == "" {
+		*a = Address{}
+		return nil
+	}
+	ext := ""
+	if !hasPrefixFold(strings.TrimSpace(s), "sip:") {
+		if main, e, ok := strings.Cut(s, extParam); ok {
+			if e == "" || strings.Trim(e, "0123456789") != "" {
+				return &ParseError{Reason: "an extension is written with the digits 0 to 9"}
+			}
+			s, ext = main, e
+		}
+	}
+	parsed, err := Parse(s, "")
+	if err != nil {
+		return err
+	}
+	if ext != "" {
+		if parsed.ext != "" {
+			return &ParseError{Reason: "a phone number has at most one extension"}
+		}
+		parsed.ext = ext
+	}
+	*a = parsed
+	return nil
+}
+
 // ParseError says why a string is not a dialable address. Its message is
 // meant for the person who typed the string and never repeats the input, so
 // it is safe to log.
 type ParseError struct {
 	Reason string
+	// TooLong is set when the input has more digits than any phone number.
+	// That is what two numbers run together look like ("415 555 0100 415
+	// 555 0101"), so a caller that splits numbers at "+" can suggest
+	// starting each with one.
+	TooLong bool
 }
 
 func (e *ParseError) Error() string { return e.Reason }
@@ -59,7 +119,8 @@ var ErrEmpty = &ParseError{Reason: "no phone number or SIP address given"}
 // Parse accepts an E.164 number as people paste it ("+1 (415) 555-0100"), a
 // national number in defaultRegion ("415 555 0100" with region "US"), a
 // tel: URI, or a SIP URI ("sip:alice@example.com"), and returns its
-// normalised form.
+// normalised form. A phone number may end in an extension ("x123",
+// "ext. 123", "extension 123", "#123"), which Extension returns.
 func Parse(s, defaultRegion string) (Address, error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -80,13 +141,17 @@ func Parse(s, defaultRegion string) (Address, error) {
 }
 
 // ParsePhone parses a phone number with github.com/nyaruka/phonenumbers and
-// returns it in E.164. Only digits and the punctuation people write in
-// numbers are allowed, because phonenumbers itself skips trailing words and
-// would accept "+14155550100 please".
+// returns it in E.164. Only digits, the punctuation people write in numbers
+// and a trailing extension are allowed, because phonenumbers itself skips
+// trailing words and would accept "+14155550100 please".
 func ParsePhone(s, defaultRegion string) (Address, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return Address{}, ErrEmpty
+	}
+	s, ext, err := splitExtension(s)
+	if err != nil {
+		return Address{}, err
 	}
 	for _, r := range s {
 		if !isPhoneRune(r) {
@@ -101,19 +166,57 @@ func ParsePhone(s, defaultRegion string) (Address, error) {
 	}
 	num, err := phonenumbers.Parse(s, strings.ToUpper(defaultRegion))
 	if err != nil {
-		return Address{}, &ParseError{Reason: phoneParseReason(err)}
-	}
-	if num.GetExtension() != "" {
-		return Address{}, &ParseError{Reason: "extensions cannot be dialled; give the number without one"}
+		return Address{}, phoneParseError(err)
 	}
 	if !phonenumbers.IsValidNumber(num) {
-		return Address{}, &ParseError{Reason: invalidReason(num)}
+		return Address{}, invalidError(num)
 	}
 	return Address{
 		kind:    Phone,
 		value:   phonenumbers.Format(num, phonenumbers.E164),
+		ext:     ext,
 		premium: phonenumbers.GetNumberType(num) == phonenumbers.PREMIUM_RATE,
 	}, nil
+}
+
+// splitExtension cuts an extension off the end of s where phonenumbers
+// finds one, but only behind the labels desk phones are written with. The
+// rest of what phonenumbers knows (",,", ";", "~", "int", a trailing "#")
+// stays refused: those are likelier a list or a typo than an extension.
+// Without an extension, s comes back whole.
+func splitExtension(s string) (main, ext string, err error) {
+	main, ext = phonenumbers.MaybeSeparateExtensionFromPhone(s)
+	if ext == "" {
+		return s, "", nil
+	}
+	label, ok := strings.CutSuffix(s[len(main):], ext)
+	if !ok || !extensionLabel(label) {
+		return s, "", nil
+	}
+	for _, r := range ext {
+		if r < '0' || r > '9' {
+			return "", "", &ParseError{Reason: "an extension is written with the digits 0 to 9"}
+		}
+	}
+	return main, ext, nil
+}
+
+// extensionLabel reports whether label, what separates a number from its
+// extension's digits, is one of " x", " ext. ", " extension: ", " #" and
+// the like.
+func extensionLabel(label string) bool {
+	const blanks = " \u00a0"
+	label = strings.ToLower(strings.Trim(label, blanks))
+	if label == "#" {
+		return true
+	}
+	label = strings.TrimRight(label, blanks+"-")
+	label = strings.TrimRight(strings.TrimSuffix(strings.TrimSuffix(label, "."), ":"), blanks)
+	switch label {
+	case "x", "ext", "extn", "extension":
+		return true
+	}
+	return false
 }
 
 // emergencyNumbers are the short codes of emergency services in the
@@ -134,16 +237,23 @@ func isEmergency(s string) bool {
 	}
 	d := digits.String()
 	if strings.HasPrefix(s, "+") {
-		// "+1 911", "+44 999": a country code then the short code. Country
-		// codes are prefix-free, so the first length that names one is it.
-		for n := 1; n <= 3 && n < len(d); n++ {
-			if cc, err := strconv.Atoi(d[:n]); err == nil && phonenumbers.GetRegionCodeForCountryCode(cc) != "ZZ" {
-				return emergencyNumbers[d[n:]]
-			}
-		}
-		return false
+		// "+1 911", "+44 999": a country code then the short code.
+		n := countryCodeLen(d)
+		return n > 0 && n < len(d) && emergencyNumbers[d[n:]]
 	}
 	return emergencyNumbers[d]
+}
+
+// countryCodeLen returns how many of the leading digits of an international
+// number are its country code, or 0 if none is known. Country codes are
+// prefix-free, so the first length that names one is it.
+func countryCodeLen(digits string) int {
+	for n := 1; n <= 3 && n <= len(digits); n++ {
+		if cc, err := strconv.Atoi(digits[:n]); err == nil && phonenumbers.GetRegionCodeForCountryCode(cc) != "ZZ" {
+			return n
+		}
+	}
+	return 0
 }
 
 // PremiumRate reports whether a is a premium-rate number, which policy
@@ -168,30 +278,34 @@ func (a Address) HasPrefix(prefix string) bool {
 	return false
 }
 
-func phoneParseReason(err error) string {
+func phoneParseError(err error) *ParseError {
 	switch {
 	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
-		return "unknown country code"
+		return &ParseError{Reason: "unknown country code"}
 	case errors.Is(err, phonenumbers.ErrTooShortNSN), errors.Is(err, phonenumbers.ErrTooShortAfterIDD):
-		return "too short to be a phone number"
+		return &ParseError{Reason: "too short to be a phone number"}
 	case errors.Is(err, phonenumbers.ErrNumTooLong):
-		return "too long to be a phone number"
+		return tooLong()
 	default:
-		return "not a phone number"
+		return &ParseError{Reason: "not a phone number"}
 	}
 }
 
-func invalidReason(num *phonenumbers.PhoneNumber) string {
+func invalidError(num *phonenumbers.PhoneNumber) *ParseError {
 	switch phonenumbers.IsPossibleNumberWithReason(num) {
 	case phonenumbers.TOO_SHORT:
-		return "too short to be a phone number"
+		return &ParseError{Reason: "too short to be a phone number"}
 	case phonenumbers.TOO_LONG:
-		return "too long to be a phone number"
+		return tooLong()
 	case phonenumbers.INVALID_COUNTRY_CODE:
-		return "unknown country code"
+		return &ParseError{Reason: "unknown country code"}
 	}
 	region := phonenumbers.GetRegionCodeForCountryCode(int(num.GetCountryCode()))
-	return fmt.Sprintf("not a valid number for country code +%d (%s)", num.GetCountryCode(), region)
+	return &ParseError{Reason: fmt.Sprintf("not a valid number for country code +%d (%s)", num.GetCountryCode(), region)}
+}
+
+func tooLong() *ParseError {
+	return &ParseError{Reason: "too long to be a phone number", TooLong: true}
 }
 
 func isPhoneRune(r rune) bool {

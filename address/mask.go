@@ -8,8 +8,8 @@ import (
 const maskDots = "•••"
 
 // Masked returns a form of a that is safe for logs and shared channels: it
-// keeps enough to tell numbers apart ("+1415•••0100",
-// "sip:al•••@example.com") and hides the rest.
+// keeps enough to tell numbers apart ("+1•••0100", "sip:al•••@example.com")
+// and hides the rest. The extension, if any, is left out.
 func (a Address) Masked() string {
 	switch a.kind {
 	case Phone:
@@ -24,18 +24,19 @@ func (a Address) Masked() string {
 	return ""
 }
 
-// maskDigits keeps the country-code end and the last four digits of a long
-// E.164 number, and less of a short one, so at least half is always hidden.
+// maskDigits shows at most the country code and the last four digits of
+// an E.164 number, and never more than half its digits: a short number
+// loses tail digits first, then the country code if even that is more
+// than half.
 func maskDigits(e164 string) string {
-	n := len(e164)
-	head, tail := 5, 4
-	if n < 12 {
-		head, tail = 3, 2
+	digits := strings.TrimPrefix(e164, "+")
+	show := len(digits) / 2
+	head := countryCodeLen(digits)
+	if head > show {
+		head = 0
 	}
-	if head+tail >= n {
-		return e164[:min(2, n)] + maskDots
-	}
-	return e164[:head] + maskDots + e164[n-tail:]
+	tail := min(4, show-head)
+	return "+" + digits[:head] + maskDots + digits[len(digits)-tail:]
 }
 
 // LogValue makes slog print the masked form, so a full number cannot reach

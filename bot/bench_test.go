@@ -10,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/mpc-bot/mpc-bot/bot"
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
 	"github.com/mpc-bot/mpc-bot/phlo"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
@@ -41,7 +38,7 @@ func benchmarkBurst(b *testing.B, burst int) {
 		b.StopTimer()
 		// One caller sends the whole burst, so lift the per-user limit: this
 		// measures the bot, not the policy.
-		h := newHarness(b, func(c *bot.Config, p *phlo.Config) { c.MaxQueued = 10 * burst; c.UserDialsPerMinute = 1 << 20 })
+		h := newHarness(b, func(s *setup) { s.Service.MaxQueued = 10 * burst; s.Service.DialsPerMinute = 1 << 20 })
 		for range burst {
 			h.phlo.Enqueue(phlotest.Response{Status: http.StatusCreated, Delay: phloLatency})
 		}
@@ -103,11 +100,11 @@ func BenchmarkMemoryPerInFlightAdd(b *testing.B) {
 	const n = 500
 	for range b.N {
 		b.StopTimer()
-		h := newHarness(b, func(c *bot.Config, p *phlo.Config) {
-			c.MaxInFlight, c.MaxQueued, c.MaxPHLOInFlight, c.UserDialsPerMinute = n, n, n, 1<<20
-			c.ShutdownTimeout = 100 * time.Millisecond
-			p.Limiter = rate.NewLimiter(rate.Inf, 0)
-			p.Timeout = time.Minute
+		h := newHarness(b, func(s *setup) {
+			s.Service.MaxPreparing, s.Service.MaxQueued, s.Service.MaxSending, s.Service.DialsPerMinute = n, n, n, 1<<20
+			s.Service.ShutdownTimeout = 100 * time.Millisecond
+			s.PHLO.Pacer = unlimitedPacer(b)
+			s.PHLO.Timeout = time.Minute
 		})
 		for range n {
 			h.phlo.Enqueue(phlotest.Response{Status: http.StatusCreated, Delay: time.Minute})
@@ -141,8 +138,7 @@ func BenchmarkBurstAckAfterWork(b *testing.B) {
 		fs := slacktest.NewServer()
 		fs.AddChannel(slacktest.Channel{ID: publicChan, BotIsMember: true})
 		fp := phlotest.NewServer(phlotest.Config{})
-		pc, err := phlo.New(phlo.Config{BaseURL: fp.URL(), AuthID: phlotest.DefaultAuthID, AuthToken: phlotest.DefaultAuthToken,
-			PhloID: phlotest.DefaultPhloID, NodeID: phlotest.DefaultNodeID})
+		pc, err := phlo.New(phlo.Config{BaseURL: fp.URL(), AuthID: phlotest.DefaultAuthID, AuthToken: phlotest.DefaultAuthToken})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -159,7 +155,7 @@ func BenchmarkBurstAckAfterWork(b *testing.B) {
 					continue
 				}
 				sc := evt.Data.(slack.SlashCommand)
-				res, err := pc.AddMember(ctx, phlo.Call{To: sc.Text, Role: phlo.RoleAgent, TriggerSource: callerNumber})
+				res, err := pc.AddMember(ctx, phlo.Node{PhloID: phlotest.DefaultPhloID, NodeID: phlotest.DefaultNodeID}, phlo.Call{To: sc.Text, Role: phlo.RoleAgent, TriggerSource: callerNumber})
 				_, _, _ = smc.PostMessageContext(ctx, sc.ChannelID, slack.MsgOptionText(fmt.Sprint(res.APIID, err), false))
 				_ = smc.Ack(*evt.Request)
 			}
@@ -223,6 +219,16 @@ func reportBurst(b *testing.B, acks, allOut []time.Duration) {
 	b.ReportMetric(ms(acks[len(acks)/2]), "ack-p50-ms")
 	b.ReportMetric(ms(acks[len(acks)*99/100]), "ack-p99-ms")
 	b.ReportMetric(ms(allOut[len(allOut)/2]), "all-phlo-out-ms")
+}
+
+// unlimitedPacer lets every request through at once, to measure the bot
+// rather than Plivo's limit.
+func unlimitedPacer(b *testing.B) *phlo.Pacer {
+	p, err := phlo.NewPacer(phlo.Budget{Requests: 1_000_000, Per: time.Millisecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

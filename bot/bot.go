@@ -1,6 +1,9 @@
-// Package bot is everything Slack-facing in mpc-bot: it reads Socket Mode
-// envelopes, acknowledges each at once, and does the slow work (profile
-// look-ups, the PHLO request, posting the outcome) afterwards, bounded.
+// Package bot is mpc-bot's Slack adapter: it reads Socket Mode envelopes,
+// parses what people type, hands requests to the conference service,
+// acknowledges each envelope once the request is recorded, and shows
+// people what happens, as Block Kit messages with buttons. It knows the
+// rules of Slack, not the rules of the call: those live in package
+// conference.
 package bot
 
 import (
@@ -15,94 +18,62 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/mpc-bot/mpc-bot/phlo"
-	"github.com/mpc-bot/mpc-bot/policy"
+	"github.com/mpc-bot/mpc-bot/conference"
 )
 
-// MemberAdder dials a party into the Multi-Party Call; *phlo.Client
-// satisfies it. Implementations must not retry anything that may have
-// reached Plivo: a retry could ring someone twice.
-type MemberAdder interface {
-	AddMember(ctx context.Context, call phlo.Call) (phlo.Result, error)
-}
-
-// Config is what a Bot needs. API, PHLO and DefaultRegion are required.
+// Config is what a Bot needs. API, Service and DefaultRegion are required.
 type Config struct {
 	// API is a Slack client built with the bot token, the app-level token
 	// (slack.OptionAppLevelToken) and, in tests, the fake's URL.
-	API  *slack.Client
-	PHLO MemberAdder
-	// Store keeps claims, registered numbers and the audit trail, and is
-	// what lets several replicas act once; *store.Store satisfies it.
-	Store Store
-	// Directory may be nil: then registered numbers and Slack profiles give
-	// numbers.
-	Directory Directory
-	// Policy says who may dial whom; nil allows everyone, though
-	// premium-rate numbers are refused all the same.
-	Policy *policy.Policy
+	API *slack.Client
+	// Service runs the requests; the bot speaks for it in Slack.
+	Service *conference.Service
+	// Workspace answers the service's questions about people and groups;
+	// nil builds one on API. Share it with the service (NewWorkspace).
+	Workspace *Workspace
+	// DefaultRegion applies to numbers typed without a country code.
+	DefaultRegion string
 	// ShowNumbers shows numbers in full in messages; by default they are
-	// masked (+1415•••0100), since channels are read by many.
+	// masked (+1•••0100), since channels are read by many.
 	ShowNumbers bool
-	// UserDialsPerMinute bounds each person's dials, in bursts of up to
-	// MaxPeople; more wait, with a note saying so. Default 30.
-	UserDialsPerMinute int
-	// MaxPHLOInFlight bounds PHLO requests at once, across requests;
-	// default 16.
-	MaxPHLOInFlight int
-	DefaultRegion   string
-	Logger          *slog.Logger
-
 	// Command is the slash command, default "/mpc-add".
 	Command string
-	// MaxInFlight bounds the adds worked on at once; default 16.
-	MaxInFlight int
-	// MaxQueued bounds adds accepted but not finished; past it people are
-	// told to try again. Default 1000.
-	MaxQueued int
-	// AddTimeout bounds one add from start to final message; default 60s.
-	AddTimeout time.Duration
-	// ShutdownTimeout bounds how long Run waits for adds in flight after
-	// its context ends; default 25s (Kubernetes gives 30s).
-	ShutdownTimeout time.Duration
+	// Now is the clock messages show times from; default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
 	// SocketOptions are passed to socketmode.New (tests shorten the ping
 	// interval).
 	SocketOptions []socketmode.Option
 	// OnConnected, if set, is called each time the socket (re)connects.
 	OnConnected func()
-	// Observer is told what happens, for metrics; default: nobody.
+	// Observer is told what happens on the Slack side, for metrics.
 	Observer Observer
 }
 
-// Bot is a running mpc-bot. Create it with New and start it with Run.
+// Bot is the running Slack adapter. Create it with New and start it with
+// Run; the service's Run takes it as its conference.Replies.
 type Bot struct {
-	api     *slack.Client
-	phlo    MemberAdder
-	people  *people
-	log     *slog.Logger
-	command string
-	region  string
-	cfg     Config
-	store   Store
-	groups  *groupCache
-	limits  *userLimits
-	queue   *workQueue
-	// phloSlots bounds PHLO requests at once across all requests.
-	phloSlots chan struct{}
-	newReqID  func() string
+	api       *slack.Client
+	svc       *conference.Service
+	workspace *Workspace
+	log       *slog.Logger
+	command   string
+	region    string
+	show      bool
+	now       func() time.Time
+	cfg       Config
+	obs       Observer
+
 	// botUserID is the bot's own user, whose mention starts a command.
 	botUserID string
-	obs       Observer
 	connected atomic.Bool
 	// received holds when each envelope was read, until its ack.
-	received sync.Map // envelope ID → time.Time
+	received sync.Map // envelope ID → receipt
 
-	// work outlives Run's context so that accepted adds can finish during
-	// shutdown; it is cancelled once ShutdownTimeout has passed.
-	work       context.Context
-	cancelWork context.CancelFunc
-	jobs       sync.WaitGroup
-	side       atomic.Int64 // background work outside the queue
+	// background is the work that outlives an envelope's ack: submitting
+	// requests, answering, posting; busy counts it for Busy.
+	background sync.WaitGroup
+	busy       atomic.Int64
 }
 
 // New checks cfg and returns a Bot ready to Run.
@@ -111,11 +82,8 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.API == nil {
 		missing = append(missing, "API")
 	}
-	if cfg.Store == nil {
-		missing = append(missing, "Store")
-	}
-	if cfg.PHLO == nil {
-		missing = append(missing, "PHLO")
+	if cfg.Service == nil {
+		missing = append(missing, "Service")
 	}
 	if cfg.DefaultRegion == "" {
 		missing = append(missing, "DefaultRegion")
@@ -129,61 +97,30 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Command == "" {
 		cfg.Command = "/mpc-add"
 	}
-	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = 16
-	}
-	if cfg.MaxQueued <= 0 {
-		cfg.MaxQueued = 1000
-	}
-	if cfg.AddTimeout <= 0 {
-		cfg.AddTimeout = 60 * time.Second
-	}
-	if cfg.ShutdownTimeout <= 0 {
-		cfg.ShutdownTimeout = 25 * time.Second
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
-	if cfg.Policy == nil {
-		cfg.Policy, _ = policy.New(policy.Config{})
+	if cfg.Workspace == nil {
+		cfg.Workspace = NewWorkspace(cfg.API, cfg.Now)
 	}
-	if cfg.UserDialsPerMinute <= 0 {
-		cfg.UserDialsPerMinute = 30
-	}
-	if cfg.MaxPHLOInFlight <= 0 {
-		cfg.MaxPHLOInFlight = 16
-	}
-	ppl := newPeople(cfg.Store, cfg.Directory, cfg.API, cfg.DefaultRegion)
-	ppl.showNumbers = cfg.ShowNumbers
-	work, cancel := context.WithCancel(context.Background())
 	return &Bot{
-		api:        cfg.API,
-		phlo:       cfg.PHLO,
-		people:     ppl,
-		store:      cfg.Store,
-		groups:     newGroupCache(cfg.API),
-		limits:     newUserLimits(cfg.UserDialsPerMinute),
-		phloSlots:  make(chan struct{}, cfg.MaxPHLOInFlight),
-		log:        cfg.Logger,
-		command:    cfg.Command,
-		region:     cfg.DefaultRegion,
-		cfg:        cfg,
-		obs:        cfg.Observer,
-		queue:      newWorkQueue(cfg.MaxInFlight, cfg.MaxQueued),
-		newReqID:   newRequestID,
-		work:       work,
-		cancelWork: cancel,
+		api: cfg.API, svc: cfg.Service, workspace: cfg.Workspace, log: cfg.Logger, command: cfg.Command,
+		region: cfg.DefaultRegion, show: cfg.ShowNumbers, now: cfg.Now, cfg: cfg, obs: cfg.Observer,
 	}, nil
 }
 
 // ErrSlackAuth is returned by Run when Slack refuses the tokens.
 var ErrSlackAuth = errors.New("slack refused the tokens")
 
-// Run connects to Slack over Socket Mode and serves until ctx ends or Slack
-// refuses the tokens. It reconnects by itself on disconnects and dropped
-// sockets. When ctx ends it stops taking envelopes (Slack re-delivers
-// unacknowledged ones elsewhere), waits up to ShutdownTimeout for adds in
-// flight, and returns nil.
+// Run connects to Slack over Socket Mode and serves until ctx ends or
+// Slack refuses the tokens. It reconnects by itself on disconnects and
+// dropped sockets. When ctx ends it stops reading envelopes (Slack
+// re-delivers unacknowledged ones to other replicas) and returns; the
+// service's own Run ends the requests in flight, and Wait waits for the
+// last messages.
 func (b *Bot) Run(ctx context.Context) error {
 	// auth.test checks the bot token before anyone types a command, and
 	// names the bot user whose mentions are commands.
@@ -226,32 +163,35 @@ loop:
 		}
 	}
 	stopSocket()
-	b.setConnected(false) // not ready: /readyz says so while adds drain
-	b.drain()
+	b.setConnected(false) // not ready: /readyz says so while requests drain
 	return err
 }
 
-// drain waits for accepted adds, then cancels the stragglers and waits for
-// them to report, which their own short deadlines bound.
-func (b *Bot) drain() {
+// Wait waits, at most timeout, for the messages the bot is still posting.
+func (b *Bot) Wait(timeout time.Duration) {
 	done := make(chan struct{})
-	go func() { b.jobs.Wait(); close(done) }()
-	if n := b.queue.pending(); n > 0 {
-		b.log.Info("shutting down: waiting for adds in flight", "adds", n, "timeout", b.cfg.ShutdownTimeout)
-	}
+	go func() { b.background.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(b.cfg.ShutdownTimeout):
-		b.log.Warn("shutting down: adds still in flight after the timeout, cancelling them", "adds", b.queue.pending())
-		b.cancelWork()
-		<-done
+	case <-time.After(timeout):
+		b.log.Warn("stopped waiting for messages still being posted", "pending", b.busy.Load())
 	}
-	b.cancelWork()
 }
 
 // Connected reports whether the Socket Mode connection is up, for /readyz.
 func (b *Bot) Connected() bool { return b.connected.Load() }
 
-// InFlight reports the work accepted and not yet finished: requests and
-// the replies and form openings that run beside them.
-func (b *Bot) InFlight() int { return b.queue.pending() + int(b.side.Load()) }
+// Busy reports the bot's own work in flight: envelopes being recorded and
+// answers being posted. With the service's Busy, 0 means idle.
+func (b *Bot) Busy() int { return int(b.busy.Load()) }
+
+// spawn runs f as tracked background work.
+func (b *Bot) spawn(f func()) {
+	b.background.Add(1)
+	b.busy.Add(1)
+	go func() {
+		defer b.background.Done()
+		defer b.busy.Add(-1)
+		f()
+	}()
+}

@@ -170,8 +170,9 @@ func TestModalInlineErrors(t *testing.T) {
 	}{
 		{"nothing chosen", callerID, nil, "", "people", "Choose someone"},
 		{"bad number", callerID, nil, "+1 415", "number", "too short"},
-		{"person without a number", callerID, []string{"U0DBA1", nobodyID}, "", "people", "I know no number for @nobody"},
-		{"caller unmapped", nobodyID, []string{"U0DBA1"}, "", "people", "Plivo needs your own number"},
+		{"person without a number", callerID, []string{"U0DBA1", nobodyID}, "", "people", "@nobody: no number registered, in the directory file or in their Slack profile"},
+		{"caller unmapped", nobodyID, []string{"U0DBA1"}, "", "people", "I don't know your own phone number, which Plivo needs to place the call on your behalf (its trigger_source)"},
+		{"premium-rate number", callerID, nil, "+1 900 555 0123", "number", "+19005550123: a premium-rate number, which mpc-bot never dials"},
 	} {
 		ack := submit(h, tt.user, v, tt.users, tt.number, "agent", "")
 		errs := submissionErrors(t, ack)
@@ -179,7 +180,7 @@ func TestModalInlineErrors(t *testing.T) {
 			t.Errorf("%s: errors %v, want %s: %q", tt.name, errs, tt.block, tt.want)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	h.idle()
 	if n := len(h.phlo.Requests()); n != 0 {
 		t.Errorf("refused forms made %d PHLO requests", n)
 	}
@@ -191,7 +192,7 @@ func TestMentionsAndUserGroups(t *testing.T) {
 	h.command(callerID, publicChan, "<@"+aliceID+"|alice> <!subteam^"+dbaGroupID+"|@oncall-dbs> customer")
 	h.waitFor("three replies", func() bool { _, r := h.thread(publicChan); return len(r) == 3 })
 	parent, _ := h.thread(publicChan)
-	if !strings.Contains(parent.Text, "Not dialled: <@"+nobodyID+"> (no number") {
+	if !strings.Contains(parent.Text, "Not dialled: <@"+nobodyID+">: no number registered") {
 		t.Errorf("announcement %q does not list the member without a number", parent.Text)
 	}
 	tos := map[string]bool{}
@@ -295,6 +296,7 @@ func TestMentionInThreadRepliesThereOnceDespiteRedelivery(t *testing.T) {
 
 func TestRetryButtonDialsOnceUnderDoubleClick(t *testing.T) {
 	h := newHarness(t)
+	addIncidentThread(h)
 	h.phlo.Enqueue(phlotest.Response{Status: http.StatusNotFound, Body: `{"api_id":"x","error":"not found"}`})
 	h.command(callerID, publicChan, "+14155550100")
 	_, reply := h.waitThread(publicChan)
@@ -327,13 +329,15 @@ func TestRetryButtonDialsOnceUnderDoubleClick(t *testing.T) {
 		u := h.slack.Updates()
 		return len(u) > 0 && strings.Contains(u[len(u)-1].Text, "Plivo is dialling")
 	})
-	time.Sleep(300 * time.Millisecond)
+	h.idle()
 	reqs := h.phlo.Requests()
 	if len(reqs) != 2 {
 		t.Fatalf("a double-clicked Retry made %d PHLO requests in all, want 2 (the failure and one retry)", len(reqs))
 	}
-	if reqs[1].To != "+14155550100" || reqs[1].TriggerSource != callerNumber || reqs[1].Role != "agent" {
-		t.Errorf("retry sent %+v, want the original request", reqs[1])
+	// The retry is the presser's: the same number and role, from their own
+	// number.
+	if reqs[1].To != "+14155550100" || reqs[1].TriggerSource != "+14155550181" || reqs[1].Role != "agent" {
+		t.Errorf("retry sent %+v, want the original request from the presser's number", reqs[1])
 	}
 	u := h.slack.Updates()
 	last := u[len(u)-1]

@@ -4,23 +4,25 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/mpc-bot/mpc-bot/bot"
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
-	"github.com/mpc-bot/mpc-bot/phlo"
+	"github.com/mpc-bot/mpc-bot/conference"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
-	"github.com/mpc-bot/mpc-bot/policy"
 	"github.com/mpc-bot/mpc-bot/store"
 	"github.com/mpc-bot/mpc-bot/store/storetest"
 )
 
-// privateAnswer sends a command and returns the first private answer.
+// privateAnswer sends a command and returns the first private answer: in
+// the ack itself (answers to commands that only answer), or through the
+// response URL (what a request ran into).
 func privateAnswer(h *harness, user, text string) string {
 	h.t.Helper()
-	_, responseURL := h.command(user, publicChan, text)
+	ack, responseURL := h.command(user, publicChan, text)
+	if txt := ackText(h.t.(*testing.T), ack); txt != "" {
+		return txt
+	}
 	h.waitFor("a private answer to "+text, func() bool { return len(responsesTo(h, responseURL)) > 0 })
 	return responsesTo(h, responseURL)[0].Text
 }
@@ -28,13 +30,13 @@ func privateAnswer(h *harness, user, text string) string {
 func TestRegisterWhoamiUnregister(t *testing.T) {
 	h := newHarness(t)
 	// The caller is in the directory file; registering takes precedence.
-	if got := privateAnswer(h, callerID, "whoami"); !strings.Contains(got, "+1415•••0199") || !strings.Contains(got, "directory file") {
+	if got := privateAnswer(h, callerID, "whoami"); !strings.Contains(got, "+1•••0199") || !strings.Contains(got, "directory file") {
 		t.Errorf("whoami before register: %q", got)
 	}
 	if got := privateAnswer(h, callerID, "register +44 20 7946 0123"); !strings.Contains(got, "Registered: calls you start with `/mpc-add` now come from +442079460123") {
 		t.Errorf("register: %q", got)
 	}
-	if got := privateAnswer(h, callerID, "whoami"); !strings.Contains(got, "+4420•••0123") || !strings.Contains(got, "registered with /mpc-add register") {
+	if got := privateAnswer(h, callerID, "whoami"); !strings.Contains(got, "+44•••0123") || !strings.Contains(got, "registered with `/mpc-add register`") {
 		t.Errorf("whoami after register: %q", got)
 	}
 	h.command(callerID, publicChan, "+14155550100")
@@ -66,7 +68,7 @@ func TestHistoryMasksNumbers(t *testing.T) {
 	h.command(callerID, publicChan, "<@"+aliceID+">")
 	h.waitFor("two replies", func() bool { _, r := h.thread(publicChan); return len(r) == 2 })
 	got := privateAnswer(h, callerID, "history")
-	for _, want := range []string{"Recent adds in this channel", "<@" + callerID + "> added +1415•••0100 as customer: dialled, api_id", "<@" + callerID + "> added <@" + aliceID + "> as agent: failed"} {
+	for _, want := range []string{"Recent adds and actions in this channel", "<@" + callerID + "> added +1•••0100 as customer: accepted, api_id", "<@" + callerID + "> added <@" + aliceID + "> as agent: failed: Plivo rejected mpc-bot's credentials (HTTP 401)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("history lacks %q:\n%s", want, got)
 		}
@@ -74,22 +76,22 @@ func TestHistoryMasksNumbers(t *testing.T) {
 	if strings.Contains(got, "4155550100") {
 		t.Errorf("history shows a full number:\n%s", got)
 	}
-	adds, err := h.store.RecentAdds(context.Background(), slacktest.TeamID, publicChan, 10)
+	adds, err := h.store.Entries(context.Background(), conference.EntryQuery{Team: slacktest.TeamID, Channel: publicChan, Limit: 10})
 	if err != nil || len(adds) != 2 {
 		t.Fatalf("audit trail: %v, %v", adds, err)
 	}
 	a := adds[1]
-	if a.To != "+14155550100" || a.Role != "customer" || a.TriggerSource != callerNumber || a.Status != store.StatusDialled || a.APIID == "" || a.FinishedAt.IsZero() {
+	if a.To != "+14155550100" || a.Role != "customer" || a.TriggerSource != callerNumber || a.Status != conference.StatusAccepted || a.APIID == "" || a.Finished.IsZero() {
 		t.Errorf("audit row %+v", a)
 	}
 }
 
 func TestNumbersAreMaskedInChannelsByDefault(t *testing.T) {
-	h := newHarness(t, func(c *bot.Config, _ *phlo.Config) { c.ShowNumbers = false })
+	h := newHarness(t, func(s *setup) { s.Bot.ShowNumbers = false })
 	h.command(callerID, publicChan, "+14155550100")
 	parent, reply := h.waitThread(publicChan)
 	for _, m := range []string{parent.Text, reply.Text, string(parent.Blocks), string(reply.Blocks)} {
-		if strings.Contains(m, "4155550100") || !strings.Contains(m, "+1415•••0100") {
+		if strings.Contains(m, "4155550100") || !strings.Contains(m, "+1•••0100") {
 			t.Errorf("channel message not masked: %s", m)
 		}
 	}
@@ -99,7 +101,7 @@ func TestNumbersAreMaskedInChannelsByDefault(t *testing.T) {
 }
 
 func TestPermissionDenials(t *testing.T) {
-	pol, err := policy.New(policy.Config{
+	pol, err := conference.NewPolicy(conference.PolicyConfig{
 		Channels:     []string{publicChan},
 		Users:        []string{callerID},
 		UserGroups:   []string{"S0SRE"},
@@ -108,7 +110,7 @@ func TestPermissionDenials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, func(c *bot.Config, _ *phlo.Config) { c.Policy = pol })
+	h := newHarness(t, func(s *setup) { s.Service.Policy = pol })
 	h.slack.AddUser(slacktest.User{ID: "U0SRE", Name: "sre", Phone: "+1 415 555 0177"})
 	h.slack.AddUserGroup("S0SRE", "sre", "U0SRE")
 	h.slack.AddChannel(slacktest.Channel{ID: "C0RANDOM", Name: "random", BotIsMember: true})
@@ -118,7 +120,7 @@ func TestPermissionDenials(t *testing.T) {
 	if got := responsesTo(h, url)[0].Text; !strings.Contains(got, "not enabled in this channel") {
 		t.Errorf("channel denial: %q", got)
 	}
-	if got := privateAnswer(h, profileUserID, "+14155550100"); !strings.Contains(got, "You may not add people") || !strings.Contains(got, "MPC_ALLOWED_USERGROUPS") {
+	if got := privateAnswer(h, profileUserID, "+14155550100"); !strings.Contains(got, "You may not do this") || !strings.Contains(got, "MPC_ALLOWED_USERGROUPS") {
 		t.Errorf("user denial: %q", got)
 	}
 	// A member of the allowed group may; a +44 number and a premium-rate
@@ -126,17 +128,18 @@ func TestPermissionDenials(t *testing.T) {
 	h.command("U0SRE", publicChan, "+14155550100 +442079460055 +19005550100")
 	h.waitThread(publicChan)
 	parent, _ := h.thread(publicChan)
-	if !strings.Contains(parent.Text, "Not dialled: +442079460055 (that destination is not allowed here; allowed: +1") || !strings.Contains(parent.Text, "+19005550100 (premium-rate numbers are never dialled)") {
+	if !strings.Contains(parent.Text, "Not dialled: +442079460055: not allowed by `MPC_ALLOWED_DESTINATIONS` (allowed: +1, example.sip.plivo.com)") || !strings.Contains(parent.Text, "+19005550100: a premium-rate number, which mpc-bot never dials") {
 		t.Errorf("announcement %q does not list the refused destinations", parent.Text)
 	}
 	reqs := h.phlo.Requests()
 	if len(reqs) != 1 || reqs[0].To != "+14155550100" || reqs[0].TriggerSource != "+14155550177" {
 		t.Errorf("PHLO requests %+v", reqs)
 	}
-	adds, _ := h.store.RecentAdds(context.Background(), slacktest.TeamID, "", 20)
+	h.idle()
+	adds, _ := h.store.Entries(context.Background(), conference.EntryQuery{Team: slacktest.TeamID, Limit: 20})
 	denied := 0
 	for _, a := range adds {
-		if a.Status == store.StatusDenied {
+		if a.Status == conference.StatusDenied {
 			denied++
 		}
 	}
@@ -149,7 +152,7 @@ func TestRateLimitQueuesABurst(t *testing.T) {
 	// 30 a minute: after a burst of 20, one more dial waits up to 2 s, and
 	// the bucket cannot refill while the first request runs unless it
 	// takes that long.
-	h := newHarness(t, func(c *bot.Config, _ *phlo.Config) { c.UserDialsPerMinute = 30 })
+	h := newHarness(t, func(s *setup) { s.Service.DialsPerMinute = 30 })
 	var many []string
 	for i := range 20 {
 		many = append(many, "+1415555"+string(rune('0'+i/10))+string(rune('0'+i%10))+"00")
@@ -175,10 +178,10 @@ func TestReplicasSharingADatabaseDialOnce(t *testing.T) {
 			t.Cleanup(func() { s.Close() })
 			return s
 		}
-		h := newHarness(t, func(c *bot.Config, _ *phlo.Config) { c.Store = open() })
-		second := h.cfg
-		second.Store = open()
-		_, stop := h.start(second)
+		h := newHarness(t, func(s *setup) { s.Service.Store = open() })
+		second := h.setup
+		second.Service.Store = open()
+		b2, svc2, stop := h.start(second)
 		defer stop()
 		h.waitFor("two sockets", func() bool { return h.slack.OpenConnections() == 2 })
 
@@ -193,7 +196,8 @@ func TestReplicasSharingADatabaseDialOnce(t *testing.T) {
 		}
 		h.waitFor("both acks", func() bool { return h.slack.AckCount() >= 2 })
 		h.waitThread(publicChan)
-		time.Sleep(300 * time.Millisecond)
+		h.idle()
+		h.idleOf(b2, svc2)
 		if n := len(h.phlo.Requests()); n != 1 {
 			t.Errorf("two replicas made %d PHLO requests for one envelope", n)
 		}

@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mpc-bot/mpc-bot/bot"
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
-	"github.com/mpc-bot/mpc-bot/phlo"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
 )
 
@@ -107,8 +105,7 @@ func TestBadInputIsRefusedInTheAck(t *testing.T) {
 	if txt := ackText(t, ack); !strings.Contains(txt, "/mpc-add +14155550100") {
 		t.Errorf("help says %q", txt)
 	}
-	// Give any wrongly started work a moment to show itself.
-	time.Sleep(200 * time.Millisecond)
+	h.idle()
 	if n := len(h.phlo.Requests()); n != 0 {
 		t.Errorf("bad input caused %d PHLO requests", n)
 	}
@@ -132,9 +129,10 @@ func TestUnmappedCallerIsToldHowToGetMapped(t *testing.T) {
 	}
 	_, responseURL := h.command(callerID, publicChan, "<@"+nobodyID+">")
 	h.waitFor("a private answer", func() bool { return len(responsesTo(h, responseURL)) > 0 })
-	if r := responsesTo(h, responseURL)[0]; !strings.Contains(r.Text, "I know no number for anyone named, so nothing was dialled: <@"+nobodyID+"> (no number in the directory file or their Slack profile)") {
+	if r := responsesTo(h, responseURL)[0]; !strings.Contains(r.Text, "Nothing was done: <@"+nobodyID+">: no number registered, in the directory file or in their Slack profile") {
 		t.Errorf("mention of an unmapped person: told %q", r.Text)
 	}
+	h.idle()
 	if n := len(h.phlo.Requests()); n != 0 {
 		t.Errorf("unmapped people caused %d PHLO requests", n)
 	}
@@ -156,22 +154,22 @@ func responsesTo(h *harness, url string) []slacktest.Response {
 func TestPHLOFailuresAreExplainedOnce(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
-		tune   func(*bot.Config, *phlo.Config)
+		tune   func(*setup)
 		status int
 		delay  time.Duration
 		want   string
 	}{
-		{name: "401", tune: func(_ *bot.Config, p *phlo.Config) { p.AuthToken = "wrong-token" }, want: "Plivo rejected mpc-bot's credentials (HTTP 401)"},
-		{name: "404", tune: func(_ *bot.Config, p *phlo.Config) { p.PhloID = "no-such-phlo" }, want: "Plivo does not know this PHLO"},
+		{name: "401", tune: func(s *setup) { s.PHLO.AuthToken = "wrong-token" }, want: "Plivo rejected mpc-bot's credentials (HTTP 401)"},
+		{name: "404", status: http.StatusNotFound, want: "Plivo does not know this PHLO"},
 		{name: "500", status: http.StatusInternalServerError, want: "may or may not be dialled: Plivo had an internal error (HTTP 500)"},
 		{name: "timeout", delay: 5 * time.Second, want: "may or may not be dialled: Plivo did not answer in time"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var tune []func(*bot.Config, *phlo.Config)
+			var tune []func(*setup)
 			if tt.tune != nil {
 				tune = append(tune, tt.tune)
 			}
-			tune = append(tune, func(_ *bot.Config, p *phlo.Config) { p.Timeout = 300 * time.Millisecond })
+			tune = append(tune, func(s *setup) { s.PHLO.Timeout = 300 * time.Millisecond })
 			h := newHarness(t, tune...)
 			if tt.status != 0 || tt.delay != 0 {
 				h.phlo.Enqueue(phlotest.Response{Status: tt.status, Body: `{"api_id":"x","error":"internal"}`, Delay: tt.delay})
@@ -181,7 +179,7 @@ func TestPHLOFailuresAreExplainedOnce(t *testing.T) {
 			if !strings.Contains(reply.Text, tt.want) {
 				t.Errorf("thread reply = %q, want %q", reply.Text, tt.want)
 			}
-			time.Sleep(100 * time.Millisecond)
+			h.idle()
 			if n := len(h.phlo.Requests()); n != 1 {
 				t.Errorf("PHLO got %d requests, want exactly 1", n)
 			}
@@ -227,7 +225,7 @@ func TestRedeliveredEnvelopeDialsOnce(t *testing.T) {
 	}
 	h.waitFor("three acks", func() bool { return h.slack.AckCount() >= 3 })
 	h.waitThread(publicChan)
-	time.Sleep(200 * time.Millisecond)
+	h.idle()
 	if n := len(h.phlo.Requests()); n != 1 {
 		t.Errorf("a thrice-delivered envelope made %d PHLO requests", n)
 	}
@@ -271,9 +269,9 @@ func TestShutdownFinishesAddInFlight(t *testing.T) {
 }
 
 func TestShutdownTimeoutCancelsStragglers(t *testing.T) {
-	h := newHarness(t, func(c *bot.Config, p *phlo.Config) {
-		c.ShutdownTimeout = 200 * time.Millisecond
-		p.Timeout = 30 * time.Second
+	h := newHarness(t, func(s *setup) {
+		s.Service.ShutdownTimeout = 200 * time.Millisecond
+		s.PHLO.Timeout = 30 * time.Second
 	})
 	h.phlo.Enqueue(phlotest.Response{Status: http.StatusCreated, Delay: 20 * time.Second})
 	h.command(callerID, publicChan, "+14155550100")
@@ -288,28 +286,30 @@ func TestShutdownTimeoutCancelsStragglers(t *testing.T) {
 		t.Errorf("shutdown took %s", d)
 	}
 	_, replies := h.thread(publicChan)
-	if len(replies) != 1 || !strings.Contains(replies[0].Text, "shutting down before Plivo answered") {
+	if len(replies) != 1 || !strings.Contains(replies[0].Text, "mpc-bot stopped before Plivo answered") {
 		t.Fatalf("straggler replies = %+v", replies)
 	}
 }
 
 func TestBurstIsQueuedNotDropped(t *testing.T) {
-	h := newHarness(t, func(c *bot.Config, _ *phlo.Config) { c.MaxInFlight = 2; c.MaxQueued = 5 })
-	for range 5 {
-		h.phlo.Enqueue(phlotest.Response{Status: http.StatusCreated, Delay: time.Second})
-	}
+	// One request is prepared at a time, and each takes a slow profile
+	// look-up, so the others queue; five may wait in all.
+	h := newHarness(t, func(s *setup) { s.Service.MaxPreparing = 1; s.Service.MaxQueued = 5 })
+	h.slack.SetAPILatency(300 * time.Millisecond)
 	var texts []string
-	for i := range 6 {
-		ack, _ := h.command(callerID, publicChan, "+1415555010"+string(rune('0'+i)))
+	for range 6 {
+		ack, _ := h.command(callerID, publicChan, "<@"+profileUserID+">")
 		texts = append(texts, ackText(t, ack))
 	}
-	if !strings.Contains(texts[2], "number 1 in line") || !strings.Contains(texts[4], "number 3 in line") {
+	if !strings.Contains(texts[1], "number 1 in line") || !strings.Contains(texts[4], "number 4 in line") {
 		t.Errorf("queued acks say %q", texts)
 	}
-	if !strings.Contains(texts[5], "already has 5 adds waiting") {
+	if !strings.Contains(texts[5], "already has 5 requests waiting") {
 		t.Errorf("the sixth add was told %q, want a busy message", texts[5])
 	}
+	h.slack.SetAPILatency(0)
 	h.waitFor("five replies", func() bool { _, r := h.thread(publicChan); return len(r) == 5 })
+	h.idle()
 	if n := len(h.phlo.Requests()); n != 5 {
 		t.Errorf("PHLO got %d requests, want 5", n)
 	}

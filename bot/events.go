@@ -9,7 +9,8 @@ import (
 )
 
 // handle runs on the one goroutine that drains smc.Events, so it must never
-// block: it acknowledges envelopes and hands slow work to goroutines.
+// block: it answers what it can in the ack itself and hands anything that
+// needs the database or the Web API to a goroutine, which acks when done.
 func (b *Bot) handle(smc *socketmode.Client, evt socketmode.Event) {
 	if evt.Request != nil && evt.Request.EnvelopeID != "" {
 		b.received.Store(evt.Request.EnvelopeID, receipt{at: time.Now(), typ: string(evt.Type)})
@@ -33,6 +34,11 @@ func (b *Bot) handle(smc *socketmode.Client, evt socketmode.Event) {
 		b.log.Debug("Slack said hello")
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
 		b.log.Warn("Socket Mode error", "type", evt.Type, "err", evt.Data)
+		if evt.Request != nil && evt.Request.EnvelopeID != "" {
+			// A malformed envelope is acked all the same, or Slack would
+			// re-deliver it for ever.
+			b.ack(smc, evt.Request, nil)
+		}
 	default:
 		if evt.Request == nil || evt.Request.EnvelopeID == "" {
 			b.log.Debug("ignored Socket Mode event", "type", evt.Type)
@@ -56,11 +62,12 @@ func (b *Bot) route(smc *socketmode.Client, evt socketmode.Event) bool {
 	case slack.InteractionCallback:
 		b.onInteraction(smc, evt.Request, data)
 	case slackevents.EventsAPIEvent:
-		ev, ok := data.InnerEvent.Data.(*slackevents.AppMentionEvent)
-		if !ok {
+		switch ev := data.InnerEvent.Data.(type) {
+		case *slackevents.AppMentionEvent:
+			b.onMention(smc, evt.Request, data, ev)
+		default:
 			return false
 		}
-		b.onMention(smc, evt.Request, data, ev)
 	default:
 		return false
 	}
@@ -84,7 +91,8 @@ func (b *Bot) setConnected(up bool) {
 	}
 }
 
-// ack acknowledges an envelope, with an optional response payload.
+// ack acknowledges an envelope, with an optional response payload. It is
+// safe from any goroutine.
 func (b *Bot) ack(smc *socketmode.Client, req *socketmode.Request, payload any) {
 	if r, ok := b.received.LoadAndDelete(req.EnvelopeID); ok {
 		defer func() { b.obs.Acked(r.(receipt).typ, time.Since(r.(receipt).at)) }()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mpc-bot/mpc-bot/bot"
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
+	"github.com/mpc-bot/mpc-bot/conference"
 	"github.com/mpc-bot/mpc-bot/directory"
 	"github.com/mpc-bot/mpc-bot/phlo"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
@@ -41,7 +42,8 @@ users:
   U0ALICE: "sip:alice@example.sip.plivo.com"
 `
 
-// harness is the real bot wiring against the fake Slack and fake PHLO.
+// harness is the real wiring (conference service, store, PHLO client,
+// Slack adapter) against the fake Slack and fake PHLO.
 type harness struct {
 	t     testing.TB
 	slack *slacktest.Server
@@ -49,11 +51,20 @@ type harness struct {
 	logs  *syncBuffer
 	store *store.Store
 	bot   *bot.Bot
+	svc   *conference.Service
 	stop  context.CancelFunc
-	// cfg and pcfg are what the first bot was built with, for replicas.
-	cfg    bot.Config
-	pcfg   phlo.Config
+	// setup is what the first instance was built with, for replicas.
+	setup  setup
 	runErr error
+}
+
+// setup is everything a test may tune before the harness starts.
+type setup struct {
+	Bot     bot.Config
+	Service conference.Config
+	PHLO    phlo.Config
+	// Bridges are added to the default one.
+	Bridges []conference.Bridge
 }
 
 type syncBuffer struct {
@@ -73,9 +84,8 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// newHarness starts a connected bot; tune adjusts its config and the PHLO
-// client's before start.
-func newHarness(t testing.TB, tune ...func(*bot.Config, *phlo.Config)) *harness {
+// newHarness starts a connected bot; tune adjusts the setup before start.
+func newHarness(t testing.TB, tune ...func(*setup)) *harness {
 	t.Helper()
 	h := &harness{
 		t:     t,
@@ -97,37 +107,39 @@ func newHarness(t testing.TB, tune ...func(*bot.Config, *phlo.Config)) *harness 
 	if err != nil {
 		t.Fatal(err)
 	}
-	pcfg := phlo.Config{
-		BaseURL:   h.phlo.URL(),
-		AuthID:    phlotest.DefaultAuthID,
-		AuthToken: phlotest.DefaultAuthToken,
-		PhloID:    phlotest.DefaultPhloID,
-		NodeID:    phlotest.DefaultNodeID,
-		Timeout:   2 * time.Second,
-	}
 	st, err := store.Open(context.Background(), store.Config{Path: filepath.Join(t.TempDir(), "mpc-bot.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	h.store = st
-	cfg := bot.Config{
-		Store:       st,
-		ShowNumbers: true,
-		API: slack.New(slacktest.BotToken,
-			slack.OptionAppLevelToken(slacktest.AppToken),
-			slack.OptionAPIURL(h.slack.APIURL())),
-		Directory:       dir,
-		DefaultRegion:   "GB",
-		Logger:          slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		ShutdownTimeout: 5 * time.Second,
-		SocketOptions:   []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
+	logger := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := setup{
+		PHLO: phlo.Config{
+			BaseURL:   h.phlo.URL(),
+			AuthID:    phlotest.DefaultAuthID,
+			AuthToken: phlotest.DefaultAuthToken,
+			Timeout:   2 * time.Second,
+		},
+		Service: conference.Config{
+			Store:           st,
+			Directory:       dir,
+			DefaultRegion:   "GB",
+			Logger:          logger,
+			ShutdownTimeout: 5 * time.Second,
+		},
+		Bot: bot.Config{
+			ShowNumbers:   true,
+			DefaultRegion: "GB",
+			Logger:        logger,
+			SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
+		},
 	}
 	for _, f := range tune {
-		f(&cfg, &pcfg)
+		f(&s)
 	}
-	h.cfg, h.pcfg = cfg, pcfg
-	h.bot, h.stop = h.start(cfg)
+	h.setup = s
+	h.bot, h.svc, h.stop = h.start(s)
 	t.Cleanup(func() {
 		h.shutdown()
 		h.assertNoSecretsLeaked()
@@ -135,24 +147,52 @@ func newHarness(t testing.TB, tune ...func(*bot.Config, *phlo.Config)) *harness 
 	return h
 }
 
-// start runs one more bot with cfg against the harness's fakes and waits
-// until it is connected; the returned func stops it and waits for Run.
-func (h *harness) start(cfg bot.Config) (*bot.Bot, context.CancelFunc) {
+// start runs one more instance with s against the harness's fakes and
+// waits until it is connected; the returned func stops it and waits for
+// it to finish.
+func (h *harness) start(s setup) (*bot.Bot, *conference.Service, context.CancelFunc) {
 	h.t.Helper()
-	pc, err := phlo.New(h.pcfg)
+	pc, err := phlo.New(s.PHLO)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	cfg.PHLO = pc
+	api := slack.New(slacktest.BotToken, slack.OptionAppLevelToken(slacktest.AppToken), slack.OptionAPIURL(h.slack.APIURL()))
+	ws := bot.NewWorkspace(api, time.Now)
+	def := conference.Bridge{Name: conference.DefaultBridge, PhloID: phlotest.DefaultPhloID, NodeID: phlotest.DefaultNodeID}
+	brs, err := conference.NewBridges(def, s.Bridges...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cfg := s.Service
+	cfg.Calls = &phlo.Switchboard{Client: pc}
+	cfg.Bridges = brs
+	cfg.Profiles, cfg.Groups = ws, ws
+	svc, err := conference.New(cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	bcfg := s.Bot
+	bcfg.API, bcfg.Service, bcfg.Workspace = api, svc, ws
 	connected := make(chan struct{}, 16)
-	cfg.OnConnected = func() { connected <- struct{}{} }
-	b, err := bot.New(cfg)
+	bcfg.OnConnected = func() { connected <- struct{}{} }
+	b, err := bot.New(bcfg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	svcDone := make(chan error, 1)
+	go func() { svcDone <- svc.Run(ctx, b) }()
+	<-svc.Started()
 	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
+	go func() {
+		err := b.Run(ctx)
+		cancel()
+		if serr := <-svcDone; err == nil {
+			err = serr
+		}
+		b.Wait(10 * time.Second)
+		done <- err
+	}()
 	select {
 	case <-connected:
 	case err := <-done:
@@ -161,14 +201,14 @@ func (h *harness) start(cfg bot.Config) (*bot.Bot, context.CancelFunc) {
 		h.t.Fatal("bot did not connect to the fake Slack")
 	}
 	var once sync.Once
-	return b, func() {
+	return b, svc, func() {
 		once.Do(func() {
 			cancel()
 			select {
 			case err := <-done:
 				h.runErr = err
-			case <-time.After(15 * time.Second):
-				h.t.Error("bot.Run did not return after shutdown")
+			case <-time.After(30 * time.Second):
+				h.t.Error("the bot did not stop after shutdown")
 			}
 		})
 	}
@@ -178,6 +218,32 @@ func (h *harness) start(cfg bot.Config) (*bot.Bot, context.CancelFunc) {
 func (h *harness) shutdown() error {
 	h.stop()
 	return h.runErr
+}
+
+// idle waits until the bot and the service have nothing in flight: every
+// acknowledged request finished and every message posted. Tests count
+// only after it, so a late second dial cannot pass unnoticed.
+func (h *harness) idle() {
+	h.t.Helper()
+	h.idleOf(h.bot, h.svc)
+}
+
+// idleOf waits until one instance has nothing in flight.
+func (h *harness) idleOf(b *bot.Bot, svc *conference.Service) {
+	h.t.Helper()
+	ctx := h.ctx()
+	for quiet := 0; quiet < 3; {
+		if b.Busy() == 0 && svc.Busy() == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		select {
+		case <-ctx.Done():
+			h.t.Fatalf("the bot did not become idle: bot %d, service %d\nlogs:\n%s", b.Busy(), svc.Busy(), h.logs.String())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
 }
 
 func (h *harness) ctx() context.Context {

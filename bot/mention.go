@@ -1,12 +1,15 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"regexp"
 	"strings"
 
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/mpc-bot/mpc-bot/conference"
 )
 
 // addVerb is the optional word after the bot's mention: "@mpc-bot add @alice".
@@ -14,61 +17,49 @@ var addVerb = regexp.MustCompile(`(?i)^add\b`)
 
 // onMention handles "@mpc-bot add @alice agent": the same grammar as the
 // slash command, answered in the thread the mention was made in (or a new
-// thread under it), which is where incident talk happens.
-func (b *Bot) onMention(smc *socketmode.Client, req *socketmode.Request, outer slackevents.EventsAPIEvent, ev *slackevents.AppMentionEvent) {
-	b.ack(smc, req, nil)
+// thread under it), which is where incident talk happens. Everything it
+// does is once-only: Slack re-delivers events.
+func (b *Bot) onMention(smc *socketmode.Client, env *socketmode.Request, outer slackevents.EventsAPIEvent, ev *slackevents.AppMentionEvent) {
 	thread := threadOf(ev.ThreadTimeStamp, ev.TimeStamp)
-	private := privateReply{channelID: ev.Channel, userID: ev.User, threadTS: thread}
+	who := conference.Person{Team: outer.TeamID, Enterprise: outer.EnterpriseID, User: ev.User}
+	where := conference.Place{Team: outer.TeamID, Channel: ev.Channel, Thread: thread}
+	rt := route{Channel: ev.Channel, Thread: thread, User: ev.User}
 	// Everything after the bot's own mention is the command.
 	text := ev.Text
 	if i := strings.Index(text, "<@"+b.botUserID+">"); i >= 0 {
 		text = text[i+len("<@"+b.botUserID+">"):]
 	}
 	text = addVerb.ReplaceAllString(strings.TrimSpace(text), "")
+	b.onTypedCommand(smc, env, "event:"+eventID(outer, env), text, who, where, rt)
+}
 
+// onTypedCommand runs a command typed in a message (a mention or a direct
+// message), where no ack can carry the answer: it is claimed once, then
+// answered privately in the thread.
+func (b *Bot) onTypedCommand(smc *socketmode.Client, env *socketmode.Request, key, text string, who conference.Person, where conference.Place, rt route) {
 	cmd, err := ParseCommand(text, b.region)
-	key := "event:" + eventID(outer, req)
-	if err == nil && cmd.Kind.account() {
-		b.onAccountCommand(outer.TeamID, ev.Channel, ev.User, private, cmd)
+	switch {
+	case err == nil && cmd.Kind.queued():
+		b.submit(smc, env, b.requestOf(cmd, key, who, where, rt), rt, false)
+		return
+	case err == nil && cmd.Kind != CommandHelp && cmd.Kind != CommandModal:
+		b.answerCommand(smc, env, key, who, where, rt, cmd, false)
 		return
 	}
-	if err != nil || cmd.Kind != CommandAdd {
-		answer := helpMessage(b.command, b.region)
-		if err != nil {
-			answer = usageMessage(asUsageError(err))
-		}
-		// Answered once, however often Slack re-delivers the mention.
-		b.background(func() {
-			if b.claim(b.work, key, b.log) {
-				b.tellPrivately(b.work, private, answer, b.log)
-			}
-		})
-		return
+	answer := b.helpMessage()
+	if err != nil {
+		answer = usageMessage(asUsageError(err))
 	}
-	position, ok := b.admit()
-	if !ok {
-		b.background(func() { b.tellPrivately(b.work, private, busyMessage(position), b.log) })
-		return
-	}
-	b.enqueue(addRequest{
-		requestID: b.newReqID(),
-		claimKey:  key,
-		teamID:    outer.TeamID,
-		channelID: ev.Channel,
-		threadTS:  thread,
-		callerID:  ev.User,
-		private:   private,
-		role:      cmd.Role,
-		targets:   cmd.Targets,
-	})
+	// Answered once, however often Slack re-delivers the event.
+	b.answer(smc, env, key, rt, false, func(context.Context) message { return answer })
 }
 
 // eventID is the key that identifies an event across Slack's re-deliveries.
-func eventID(outer slackevents.EventsAPIEvent, req *socketmode.Request) string {
+func eventID(outer slackevents.EventsAPIEvent, env *socketmode.Request) string {
 	if cb, ok := outer.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
 		return cb.EventID
 	}
-	return req.EnvelopeID
+	return env.EnvelopeID
 }
 
 // asUsageError is the UsageError ParseCommand returned; any other error is

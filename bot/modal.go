@@ -12,20 +12,22 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/mpc-bot/mpc-bot/address"
-	"github.com/mpc-bot/mpc-bot/phlo"
+	"github.com/mpc-bot/mpc-bot/conference"
 )
 
-// The modal's callback and block IDs. Block IDs are what inline errors
+// The form's callback and block IDs. Block IDs are what inline errors
 // (response_action: errors) name, so they are part of how it behaves.
 const (
 	modalCallbackID = "mpc_add_modal"
 	blockPeople     = "people"
 	blockNumber     = "number"
 	blockRole       = "role"
+	blockBridge     = "bridge"
 	blockNote       = "note"
 	actionPeople    = "people_select"
 	actionNumber    = "number_input"
 	actionRole      = "role_select"
+	actionBridge    = "bridge_select"
 	actionNote      = "note_input"
 	// maxMetadata is Slack's cap on private_metadata.
 	maxMetadata = 3000
@@ -39,23 +41,21 @@ type modalOrigin struct {
 }
 
 // addModal is the form /mpc-add (no argument) and the "Add to call"
-// shortcut open.
-func addModal(origin modalOrigin) slack.ModalViewRequest {
+// shortcut open. With more than one bridge it asks which, starting from
+// the channel's.
+func addModal(origin modalOrigin, bridges []conference.Bridge, current string) slack.ModalViewRequest {
 	meta, _ := json.Marshal(origin)
 	if len(meta) > maxMetadata {
-		// A response_url is the only long field, and the modal works
+		// A response_url is the only long field, and the form works
 		// without it.
 		origin.ResponseURL = ""
 		meta, _ = json.Marshal(origin)
 	}
-	plain := func(s string) *slack.TextBlockObject {
-		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
-	}
 
 	people := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, plain("Choose people"), actionPeople)
-	maxPeople := MaxPeople
+	maxPeople := conference.MaxPeople
 	people.MaxSelectedItems = &maxPeople
-	peopleBlock := slack.NewInputBlock(blockPeople, plain("People in Slack"), plain("Dialled at the number the directory file or their Slack profile gives."), people)
+	peopleBlock := slack.NewInputBlock(blockPeople, plain("People in Slack"), plain("Dialled at the number they registered, the directory file or their Slack profile gives."), people)
 	peopleBlock.Optional = true
 
 	number := slack.NewPlainTextInputBlockElement(plain("+14155550100 or sip:alice@example.com"), actionNumber)
@@ -63,8 +63,8 @@ func addModal(origin modalOrigin) slack.ModalViewRequest {
 	numberBlock := slack.NewInputBlock(blockNumber, plain("Someone not in Slack"), plain("A phone number with its country code, or a SIP address."), number)
 	numberBlock.Optional = true
 
-	agent := slack.NewOptionBlockObject(string(phlo.RoleAgent), plain("Agent"), plain("Joins as a member of the team"))
-	customer := slack.NewOptionBlockObject(string(phlo.RoleCustomer), plain("Customer"), plain("Joins as the customer"))
+	agent := slack.NewOptionBlockObject(string(conference.RoleAgent), plain("Agent"), plain("Joins as a member of the team"))
+	customer := slack.NewOptionBlockObject(string(conference.RoleCustomer), plain("Customer"), plain("Joins as the customer"))
 	role := slack.NewRadioButtonsBlockElement(actionRole, agent, customer)
 	role.InitialOption = agent
 	roleBlock := slack.NewInputBlock(blockRole, plain("Role"), nil, role)
@@ -75,6 +75,27 @@ func addModal(origin modalOrigin) slack.ModalViewRequest {
 	noteBlock := slack.NewInputBlock(blockNote, plain("Why do you need them?"), plain("Shown in the channel, so people know why their phone rings."), note)
 	noteBlock.Optional = true
 
+	blocks := []slack.Block{peopleBlock, numberBlock, roleBlock}
+	if len(bridges) > 1 {
+		var options []*slack.OptionBlockObject
+		var initial *slack.OptionBlockObject
+		for _, br := range bridges {
+			desc := br.Description
+			if desc == "" {
+				desc = br.Name
+			}
+			o := slack.NewOptionBlockObject(br.Name, plain(br.Name), plain(cut(desc, 70)))
+			options = append(options, o)
+			if br.Name == current {
+				initial = o
+			}
+		}
+		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a bridge"), actionBridge, options...)
+		sel.InitialOption = initial
+		blocks = append(blocks, slack.NewInputBlock(blockBridge, plain("Bridge"), plain("The conference call to add them to; this channel's is chosen."), sel))
+	}
+	blocks = append(blocks, noteBlock)
+
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      modalCallbackID,
@@ -82,28 +103,40 @@ func addModal(origin modalOrigin) slack.ModalViewRequest {
 		Submit:          plain("Dial"),
 		Close:           plain("Cancel"),
 		PrivateMetadata: string(meta),
-		Blocks:          slack.Blocks{BlockSet: []slack.Block{peopleBlock, numberBlock, roleBlock, noteBlock}},
+		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
 }
 
 // openModal spends the trigger at once: it expires three seconds after
 // the click.
 func (b *Bot) openModal(triggerID string, origin modalOrigin, private privateReply) {
-	b.background(func() {
-		ctx, cancel := context.WithTimeout(b.work, 3*time.Second)
+	b.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		if _, err := b.api.OpenViewContext(ctx, triggerID, addModal(origin)); err != nil {
-			b.log.Error("could not open the modal", "slack_error", slackErrorCode(err), "user", private.userID)
-			b.tellPrivately(ctx, private, simpleMessage(":warning: I could not open the form (Slack said `"+escape(slackErrorCode(err))+"`). Try again, or type `/mpc-add +14155550100`."), b.log)
+		current := ""
+		bridges := b.svc.Bridges()
+		if bridges.Many() {
+			// A slow database must not cost the trigger: without it the
+			// form starts from the default bridge.
+			bctx, bcancel := context.WithTimeout(ctx, 500*time.Millisecond)
+			if br, _, err := b.svc.BridgeFor(bctx, conference.Place{Channel: origin.ChannelID}, ""); err == nil {
+				current = br.Name
+			}
+			bcancel()
+		}
+		if _, err := b.api.OpenViewContext(ctx, triggerID, addModal(origin, bridges.All(), current)); err != nil {
+			b.log.Error("could not open the form", "slack_error", slackErrorCode(err), "user", private.userID)
+			b.tellPrivately(ctx, private, simpleMessage(":warning: I could not open the form (Slack said `"+escape(slackErrorCode(err))+"`). Try again, or type `/mpc-add +14155550100`."))
 		}
 	})
 }
 
-// modalSubmission is what a submitted modal asks for.
+// modalSubmission is what a submitted form asks for.
 type modalSubmission struct {
 	users  []string
 	number string
-	role   phlo.Role
+	role   conference.Role
+	bridge string
 	note   string
 	origin modalOrigin
 }
@@ -111,111 +144,143 @@ type modalSubmission struct {
 func parseSubmission(view slack.View) (modalSubmission, error) {
 	var s modalSubmission
 	if err := json.Unmarshal([]byte(view.PrivateMetadata), &s.origin); err != nil || s.origin.ChannelID == "" {
-		return s, fmt.Errorf("modal: private_metadata has no channel")
+		return s, fmt.Errorf("form: private_metadata has no channel")
 	}
 	if view.State == nil {
-		return s, fmt.Errorf("modal: no state")
+		return s, fmt.Errorf("form: no state")
 	}
 	v := view.State.Values
 	s.users = v[blockPeople][actionPeople].SelectedUsers
 	s.number = strings.TrimSpace(v[blockNumber][actionNumber].Value)
 	s.note = v[blockNote][actionNote].Value
-	s.role = phlo.RoleAgent
-	if r, err := phlo.ParseRole(v[blockRole][actionRole].SelectedOption.Value); err == nil {
+	s.bridge = v[blockBridge][actionBridge].SelectedOption.Value
+	s.role = conference.RoleAgent
+	if r, err := conference.ParseRole(v[blockRole][actionRole].SelectedOption.Value); err == nil {
 		s.role = r
 	}
 	return s, nil
 }
 
-// onModalSubmit validates the form before it closes: every problem comes
-// back as an inline error on its field, and nothing is dialled unless the
-// whole form is good. Resolving people takes Web API calls, so it runs off
-// the event loop and acks when done, well inside Slack's 3 s.
-func (b *Bot) onModalSubmit(smc *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback) {
+// onModalSubmit checks every rule before the form closes: each problem
+// comes back as an inline error on its field, and the form closes only on
+// a request that was recorded. The look-ups take Web API calls, so it runs
+// off the event loop and acks when done, well inside Slack's 3 s.
+func (b *Bot) onModalSubmit(smc *socketmode.Client, env *socketmode.Request, cb slack.InteractionCallback) {
 	sub, err := parseSubmission(cb.View)
 	if err != nil {
-		b.log.Warn("malformed modal submission", "err", err)
-		b.ack(smc, req, nil)
+		b.log.Warn("malformed form submission", "err", err)
+		b.ack(smc, env, nil)
 		return
 	}
-	b.background(func() {
-		ctx, cancel := context.WithTimeout(b.work, 2500*time.Millisecond)
+	b.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), submitTimeout)
 		defer cancel()
-		r, errs := b.validateSubmission(ctx, cb.Team.ID, cb.User.ID, sub)
+		who := conference.Person{Team: cb.Team.ID, Enterprise: cb.Enterprise.ID, User: cb.User.ID}
+		req, errs := b.checkSubmission(ctx, who, sub)
 		if len(errs) > 0 {
-			b.ack(smc, req, slack.NewErrorsViewSubmissionResponse(errs))
+			b.ack(smc, env, slack.NewErrorsViewSubmissionResponse(errs))
 			return
 		}
-		position, ok := b.admit()
-		if !ok {
-			b.ack(smc, req, slack.NewErrorsViewSubmissionResponse(map[string]string{blockPeople: fmt.Sprintf("mpc-bot already has %d adds waiting. Try again in a minute.", position)}))
+		req.Key = "view:" + cb.View.ID + ":" + cb.View.Hash
+		receipt, err := b.svc.Submit(ctx, req)
+		if err != nil && !errors.Is(err, conference.ErrDuplicate) {
+			m, _ := b.admissionMessage(receipt, err, req)
+			b.ack(smc, env, slack.NewErrorsViewSubmissionResponse(map[string]string{blockPeople: textOf(m.Text)}))
 			return
 		}
-		b.ack(smc, req, nil)
-		r.requestID = b.newReqID()
-		r.claimKey = "view:" + cb.View.ID + ":" + cb.View.Hash
-		b.enqueue(r)
+		b.ack(smc, env, nil)
+		if m, ok := b.admissionMessage(receipt, err, req); ok {
+			b.tellPrivately(ctx, routeFromOrigin(sub.origin, who.User).private(), m)
+		}
 	})
 }
 
-// validateSubmission resolves the form into a request, or inline errors
-// keyed by block ID.
-func (b *Bot) validateSubmission(ctx context.Context, teamID, userID string, sub modalSubmission) (addRequest, map[string]string) {
+// checkSubmission turns the form into a request, or into inline errors
+// keyed by block ID: every rule the service applies is checked here first
+// (PreviewAdd), so nothing is refused after the form has closed.
+func (b *Bot) checkSubmission(ctx context.Context, who conference.Person, sub modalSubmission) (conference.Request, map[string]string) {
 	errs := map[string]string{}
-	var targets []Target
+	var targets []conference.Target
 	for _, u := range sub.users {
-		targets = append(targets, Target{UserID: u})
+		targets = append(targets, conference.UserTarget(u))
 	}
+	var typed address.Address
 	if sub.number != "" {
 		a, err := address.Parse(sub.number, b.region)
 		if err != nil {
 			errs[blockNumber] = fmt.Sprintf("That is not a number or SIP address I can dial: %v.", err)
 		} else {
-			targets = append(targets, Target{Addr: a})
+			typed = a
+			targets = append(targets, conference.NumberTarget(a))
 		}
 	}
 	if len(targets) == 0 && len(errs) == 0 {
 		errs[blockPeople] = "Choose someone, or enter a number below."
-		return addRequest{}, errs
-	}
-	if _, _, err := b.people.lookup(ctx, teamID, userID); err != nil {
-		errs[blockPeople] = "Plivo needs your own number to place the call, and I don't know it: register it with /mpc-add register +14155550100, put it in your Slack profile (Profile → Edit profile → Phone), or ask an admin to add you to the directory file."
-		return addRequest{}, errs
-	}
-	parties, missing, err := b.people.resolve(ctx, teamID, targets)
-	var tooMany *TooManyPeopleError
-	switch {
-	case errors.As(err, &tooMany):
-		errs[blockPeople] = fmt.Sprintf("That is %d people; one request dials at most %d.", tooMany.Count, MaxPeople)
-	case len(missing) > 0:
-		names := make([]string, len(missing))
-		for i, m := range missing {
-			names[i] = nameOf(m)
-		}
-		errs[blockPeople] = fmt.Sprintf("I know no number for %s. Remove them, or enter their number below.", strings.Join(names, ", "))
 	}
 	if len(errs) > 0 {
-		return addRequest{}, errs
+		return conference.Request{}, errs
 	}
-	return addRequest{
-		teamID:    teamID,
-		channelID: sub.origin.ChannelID,
-		threadTS:  sub.origin.ThreadTS,
-		callerID:  userID,
-		private:   privateReply{responseURL: sub.origin.ResponseURL, channelID: sub.origin.ChannelID, userID: userID, threadTS: sub.origin.ThreadTS},
-		role:      sub.role,
-		note:      sub.note,
-		parties:   parties,
-		resolved:  true,
-	}, nil
+	rt := routeFromOrigin(sub.origin, who.User)
+	req := conference.Request{
+		Kind: conference.KindAdd, By: who,
+		Place: conference.Place{Team: who.Team, Channel: sub.origin.ChannelID, Thread: sub.origin.ThreadTS},
+		Reply: rt.encode(), Targets: targets, Role: sub.role, Note: sub.note, Bridge: sub.bridge,
+	}
+	preview, err := b.svc.PreviewAdd(ctx, req)
+	if err != nil {
+		field := blockPeople
+		var ub *conference.UnknownBridgeError
+		if errors.As(err, &ub) {
+			field = blockBridge
+		}
+		errs[field] = plainText(b.refusalMessage(err))
+		return conference.Request{}, errs
+	}
+	rn := b.renderer()
+	var people, number []string
+	for _, u := range preview.Unreachable {
+		line := plainText(simpleMessage(rn.target(u.Target) + ": " + rn.whyUnreachable(u)))
+		if !typed.IsZero() && u.Target.User == "" && u.Target.Address.String() == typed.String() {
+			number = append(number, line)
+		} else {
+			people = append(people, b.nameOf(ctx, who.Team, u.Target)+strings.TrimPrefix(line, rn.target(u.Target)))
+		}
+	}
+	if len(people) > 0 {
+		errs[blockPeople] = cut("Remove them, or enter a number below. "+strings.Join(people, "; "), 1900)
+	}
+	if len(number) > 0 {
+		errs[blockNumber] = cut(strings.Join(number, "; "), 1900)
+	}
+	if len(errs) > 0 {
+		return conference.Request{}, errs
+	}
+	return req, nil
 }
 
-// nameOf names an unreachable person in plain text, where mentions do not
-// render (modal errors).
-func nameOf(u unreachable) string {
-	var na *NoAddressError
-	if errors.As(u.err, &na) && na.Name != "" {
-		return "@" + na.Name
+// routeFromOrigin is where a form's results go.
+func routeFromOrigin(o modalOrigin, user string) route {
+	return route{Channel: o.ChannelID, Thread: o.ThreadTS, User: user, ResponseURL: o.ResponseURL}
+}
+
+// nameOf names a target in plain text, where mentions do not render
+// (inline errors).
+func (b *Bot) nameOf(ctx context.Context, team string, t conference.Target) string {
+	if t.User == "" {
+		return plainText(simpleMessage(b.renderer().target(t)))
 	}
-	return strings.Trim(u.shown.mrkdwn, "<>@*")
+	if p, err := b.workspace.Profile(ctx, team, t.User); err == nil && p.Name != "" {
+		return "@" + p.Name
+	}
+	return "<@" + t.User + ">"
+}
+
+// plainText is a message's fallback text without markup, for inline
+// errors, which Slack shows as plain text.
+func plainText(m message) string {
+	s := strings.NewReplacer("`", "", "&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(m.Text)
+	for _, emoji := range []string{":warning: ", ":no_entry: ", ":bust_in_silhouette: ", ":hourglass: "} {
+		s = strings.TrimPrefix(s, emoji)
+	}
+	return s
 }

@@ -4,9 +4,24 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"time"
 
 	"github.com/slack-go/slack"
 )
+
+// finalPostTimeout bounds a last message, which is sent even when the
+// work it reports on ran out of time, so the person always hears back.
+const finalPostTimeout = 5 * time.Second
+
+// privateReply reaches one person alone: through the response_url when
+// there is one (it works in channels the bot is not in), else as an
+// ephemeral message.
+type privateReply struct {
+	responseURL string
+	channelID   string
+	userID      string
+	threadTS    string
+}
 
 // postInChannel posts m at channel level, or in thread threadTS when set,
 // and returns the new message's ts. slack-go's retry option already waits
@@ -20,16 +35,43 @@ func (b *Bot) postInChannel(ctx context.Context, channel, threadTS string, m mes
 	return ts, err
 }
 
-// postPrivately shows m to the invoking user alone through the command's
-// response_url, which works where the bot is no member (private channels,
-// DMs) and needs no scope.
-func (b *Bot) postPrivately(ctx context.Context, responseURL string, m message) error {
+// postPrivately shows m to the invoking user alone through a response_url,
+// which works where the bot is no member (private channels, DMs) and
+// needs no scope. replace overwrites the message the URL came from.
+func (b *Bot) postPrivately(ctx context.Context, responseURL string, m message, replace bool) error {
 	if responseURL == "" {
 		return errors.New("no response_url")
 	}
 	opts := append(m.options(), slack.MsgOptionResponseURL(responseURL, slack.ResponseTypeEphemeral))
+	if replace {
+		opts = append(opts, slack.MsgOptionReplaceOriginal(responseURL))
+	}
 	_, _, err := b.api.PostMessageContext(ctx, "", opts...)
 	return err
+}
+
+// tellPrivately shows m to one person, with a fresh deadline since it is
+// often the last word after ctx ended. A response_url that no longer
+// works (they last 30 minutes) falls back to an ephemeral message.
+func (b *Bot) tellPrivately(ctx context.Context, to privateReply, m message) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
+	defer cancel()
+	var err error
+	if to.responseURL != "" {
+		if err = b.postPrivately(fctx, to.responseURL, m, false); err == nil {
+			return
+		}
+	}
+	if to.channelID != "" && to.userID != "" {
+		opts := m.options()
+		if to.threadTS != "" {
+			opts = append(opts, slack.MsgOptionTS(to.threadTS))
+		}
+		_, err = b.api.PostEphemeralContext(fctx, to.channelID, to.userID, opts...)
+	}
+	if err != nil {
+		b.log.Error("could not answer the user", "user", to.userID, "slack_error", slackErrorCode(err))
+	}
 }
 
 // slackErrorCode says what went wrong in a Slack call without the request

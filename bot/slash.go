@@ -3,54 +3,52 @@ package bot
 import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/mpc-bot/mpc-bot/conference"
 )
 
-// onSlashCommand answers bad input and help inside the ack itself, and for
-// an add acks first and dials afterwards.
-func (b *Bot) onSlashCommand(smc *socketmode.Client, req *socketmode.Request, sc slack.SlashCommand) {
+// onSlashCommand answers bad input and help inside the ack itself; a
+// request is recorded first and acked after, with its place in line.
+func (b *Bot) onSlashCommand(smc *socketmode.Client, env *socketmode.Request, sc slack.SlashCommand) {
 	if sc.Command != b.command {
-		b.ack(smc, req, unknownCommandMessage(sc.Command).ackPayload())
+		b.ack(smc, env, unknownCommandMessage(sc.Command).ackPayload())
 		return
 	}
-	private := privateReply{responseURL: sc.ResponseURL, channelID: sc.ChannelID, userID: sc.UserID}
+	who := conference.Person{Team: sc.TeamID, Enterprise: sc.EnterpriseID, User: sc.UserID}
+	where := conference.Place{Team: sc.TeamID, Channel: sc.ChannelID}
+	rt := route{Channel: sc.ChannelID, User: sc.UserID, ResponseURL: sc.ResponseURL}
 	cmd, err := ParseCommand(sc.Text, b.region)
 	switch {
 	case err != nil:
-		b.ack(smc, req, usageMessage(asUsageError(err)).ackPayload())
+		b.ack(smc, env, usageMessage(asUsageError(err)).ackPayload())
 		b.log.Info("refused command", "user", sc.UserID, "channel", sc.ChannelID, "reason", "usage")
-		return
 	case cmd.Kind == CommandHelp:
-		b.ack(smc, req, helpMessage(b.command, b.region).ackPayload())
-		return
-	case cmd.Kind.account():
-		b.ack(smc, req, nil)
-		b.onAccountCommand(sc.TeamID, sc.ChannelID, sc.UserID, private, cmd)
-		return
+		b.ack(smc, env, b.helpMessage().ackPayload())
 	case cmd.Kind == CommandModal:
-		b.ack(smc, req, nil)
-		b.openModal(sc.TriggerID, modalOrigin{ChannelID: sc.ChannelID, ResponseURL: sc.ResponseURL}, private)
-		return
+		b.ack(smc, env, nil)
+		b.openModal(sc.TriggerID, modalOrigin{ChannelID: sc.ChannelID, ResponseURL: sc.ResponseURL}, rt.private())
+	case cmd.Kind.queued():
+		b.submit(smc, env, b.requestOf(cmd, "envelope:"+env.EnvelopeID, who, where, rt), rt, true)
+	default:
+		b.answerCommand(smc, env, "", who, where, rt, cmd, true)
 	}
+}
 
-	position, ok := b.admit()
-	if !ok {
-		b.ack(smc, req, busyMessage(position).ackPayload())
-		b.log.Warn("refused add: queue full", "user", sc.UserID, "queued", position)
-		return
+// requestOf turns a parsed command into the service's request.
+func (b *Bot) requestOf(cmd Command, key string, who conference.Person, where conference.Place, rt route) conference.Request {
+	r := conference.Request{
+		Key: key, By: who, Place: where, Reply: rt.encode(),
+		Targets: cmd.Targets, Role: cmd.Role, Verb: cmd.Verb, Bridge: cmd.Bridge,
 	}
-	if position > 0 {
-		b.ack(smc, req, queuedMessage(position).ackPayload())
-	} else {
-		b.ack(smc, req, nil)
+	switch cmd.Kind {
+	case CommandAdd:
+		r.Kind = conference.KindAdd
+	case CommandMember:
+		r.Kind = conference.KindMember
+	case CommandTransfer:
+		r.Kind = conference.KindTransfer
+	case CommandAbortTransfer:
+		r.Kind = conference.KindAbortTransfer
 	}
-	b.enqueue(addRequest{
-		requestID: b.newReqID(),
-		claimKey:  "envelope:" + req.EnvelopeID,
-		teamID:    sc.TeamID,
-		channelID: sc.ChannelID,
-		callerID:  sc.UserID,
-		private:   private,
-		role:      cmd.Role,
-		targets:   cmd.Targets,
-	})
+	return r
 }

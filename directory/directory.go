@@ -4,8 +4,11 @@
 //	users:
 //	  U0123ABCD: "+14155550100"
 //	  U0456EFGH: "sip:alice@example.sip.plivo.com"
+//	  U0789IJKL: "+1 415 555 0100 x123"
 //
-// The file is a public contract: keep the format stable.
+// Values are whatever address.Parse accepts in MPC_DEFAULT_REGION; a desk
+// phone's extension is kept (address.Address.Extension) for callers to
+// judge. The file is a public contract: keep the format stable.
 package directory
 
 import (

@@ -13,6 +13,7 @@ users:
   U0123ABCD: "+1 (415) 555-0100"
   U0456EFGH: "sip:alice@example.sip.plivo.com"
   W0789IJKL: "020 7946 0000"
+  U0999WXYZ: "+1 415 555 0100 ext. 123"
 `), "GB")
 	if err != nil {
 		t.Fatal(err)
@@ -26,10 +27,13 @@ users:
 			t.Errorf("Lookup(%s) = %q, %v; want %q", id, a, ok, want)
 		}
 	}
+	if a, _ := d.Lookup("U0999WXYZ"); a.String() != "+14155550100" || a.Extension() != "123" {
+		t.Errorf("Lookup(U0999WXYZ) = %q extension %q; want +14155550100 extension 123", a, a.Extension())
+	}
 	if _, ok := d.Lookup("U999"); ok {
 		t.Error("Lookup of an unknown user succeeded")
 	}
-	if d.Len() != 3 {
+	if d.Len() != 4 {
 		t.Errorf("Len = %d", d.Len())
 	}
 }

@@ -94,8 +94,9 @@ func ParseMemberAction(s string) (MemberAction, error) {
 // Call holds the parameters of a node action.
 type Call struct {
 	// To is the phone number or SIP endpoint to dial (or transfer to).
-	// It is sent as is: normalise it first, because later member actions
-	// must use the very same string as member address.
+	// Normalise it first (package address): later member actions must
+	// name the same member. Phone numbers are written in the client's
+	// NumberFormat; anything else is sent as is.
 	To string
 	// Role of the dialled party. Empty means RoleAgent, which is Plivo's
 	// documented default; the field is always sent because the docs also
@@ -106,10 +107,15 @@ type Call struct {
 	TriggerSource string
 }
 
-// Result describes a request Plivo accepted.
+// Result describes a request Plivo accepted (any 2xx).
 type Result struct {
-	// APIID is Plivo's request id; quote it when asking Plivo support.
+	// APIID is Plivo's request id ("api_id" or "ApiID"); quote it when
+	// asking Plivo support. Empty when the answer carried none, which
+	// does not make the request any less accepted.
 	APIID string
+	// Message is a non-empty "error" field of the 2xx answer: Plivo acted
+	// but had something to say. Bounded and masked like APIError.Message.
+	Message string
 	// StatusCode is the HTTP status of the accepted response (201, or any
 	// other 2xx).
 	StatusCode int

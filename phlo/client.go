@@ -8,31 +8,20 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Defaults applied by New to zero Config fields.
+//
+// DefaultMaxAttempts is 6 rather than 4 because a 429 costs nothing but
+// time (Plivo did nothing) and the pacer already slows every caller down
+// after one: six attempts span more than two 5 s windows, enough to ride
+// out a burst from another replica. The caller's context still bounds the
+// whole call.
 const (
 	DefaultBaseURL      = "https://phlorunner.plivo.com"
 	DefaultTimeout      = 10 * time.Second
-	DefaultMaxAttempts  = 4
+	DefaultMaxAttempts  = 6
 	DefaultMaxRetryWait = 20 * time.Second
-)
-
-// DefaultLimit and DefaultBurst configure the default client-side limiter.
-// Plivo allows 300 requests per 5 s per account. A token bucket lets through
-// at most burst + rate*window requests in any window, so 40/s with a burst
-// of 100 can never exceed 100 + 5*40 = 300 in any 5 s. (The naive
-// translation, 60/s with a burst of 300, would allow 600.) The burst of 100
-// lets an incident's burst of adds out at once, which matters more than
-// sustained rate: measured with BenchmarkBurst, 100 adds went out in ~2 s
-// with 50/s and a burst of 50, and in ~0.35 s with this. Share one Limiter
-// (Config.Limiter) between all clients of an account, and pass a stricter
-// one if other systems use the same account.
-const (
-	DefaultLimit rate.Limit = 40
-	DefaultBurst int        = 100
 )
 
 // userAgent identifies the bot in Plivo's logs.
@@ -42,8 +31,10 @@ const userAgent = "mpc-bot"
 // responses are under 200 bytes; anything near this size is not PHLO.
 const maxResponseBody = 64 << 10
 
-// Config configures a Client. AuthID, AuthToken, PhloID and NodeID are
-// required; the rest have defaults.
+// Config configures a Client, which stands for one Plivo account. AuthID
+// and AuthToken are required; the rest have defaults. The PHLO and node
+// are not part of it: every node method takes a Node, so one Client (and
+// one Pacer) serves every bridge of the account.
 type Config struct {
 	// BaseURL is the PHLO runner's scheme and host, plus an optional path
 	// prefix, WITHOUT "/v1" (the client adds "/v1/phlo/..."). Default
@@ -52,8 +43,6 @@ type Config struct {
 	// AuthID and AuthToken are the Plivo account credentials (HTTP basic
 	// auth). They never appear in error strings.
 	AuthID, AuthToken string
-	// PhloID and NodeID identify the deployed PHLO and its MPC node.
-	PhloID, NodeID string
 	// HTTPClient sends the requests. Default: a client with its own clone
 	// of http.DefaultTransport that does not follow redirects (a redirected
 	// POST is not something PHLO does). Never http.DefaultClient, so other
@@ -64,30 +53,35 @@ type Config struct {
 	// Default DefaultTimeout. The caller's context bounds the whole call.
 	Timeout time.Duration
 	// MaxAttempts bounds the attempts for requests that provably did
-	// nothing: 429 responses and connection failures before the request
-	// was handed to a connection. Default DefaultMaxAttempts; 1 disables
-	// retries.
+	// nothing (429 responses, connection failures before the request was
+	// handed to a connection) and for GETs, which change nothing. Default
+	// DefaultMaxAttempts; 1 disables retries.
 	MaxAttempts int
 	// MaxRetryWait caps one wait between attempts, whether it comes from
 	// Retry-After or from backoff. Default DefaultMaxRetryWait.
 	MaxRetryWait time.Duration
-	// Limiter throttles requests client-side (one token per attempt).
-	// Default: rate.NewLimiter(DefaultLimit, DefaultBurst). Pass
-	// rate.NewLimiter(rate.Inf, 0) to disable.
-	Limiter *rate.Limiter
+	// Pacer spaces attempts to the account's request budget; every attempt
+	// (retries and GETs too) takes a slot. Plivo counts per account, so
+	// give every Client of one account the same Pacer. Default: a pacer of
+	// its own with DefaultBudget.
+	Pacer *Pacer
+	// NumberFormat is how phone numbers are written in "to",
+	// "trigger_source" and member addresses. Default NumberE164.
+	NumberFormat NumberFormat
 }
 
-// Client sends MPC actions to one PHLO node. It is safe for concurrent use.
+// Client sends PHLO requests for one Plivo account. It is safe for
+// concurrent use.
 type Client struct {
 	base         string // scheme://host[/prefix], no trailing slash
-	nodePath     string // escaped "/v1/phlo/{phlo}/multi_party_call/{node}"
 	authID       string
 	authToken    string
 	hc           *http.Client
 	timeout      time.Duration
 	maxAttempts  int
 	maxRetryWait time.Duration
-	limiter      *rate.Limiter
+	pacer        *Pacer
+	numbers      NumberFormat
 }
 
 // New validates cfg, applies defaults and returns a Client. Errors name
@@ -95,23 +89,13 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	var problems []string
 	var missing []string
-	for _, f := range []struct{ name, v string }{
-		{"AuthID", cfg.AuthID}, {"AuthToken", cfg.AuthToken},
-		{"PhloID", cfg.PhloID}, {"NodeID", cfg.NodeID},
-	} {
+	for _, f := range []struct{ name, v string }{{"AuthID", cfg.AuthID}, {"AuthToken", cfg.AuthToken}} {
 		if strings.TrimSpace(f.v) == "" {
 			missing = append(missing, f.name)
 		}
 	}
 	if len(missing) > 0 {
 		problems = append(problems, "missing "+strings.Join(missing, ", "))
-	}
-	for _, f := range []struct{ name, v string }{{"PhloID", cfg.PhloID}, {"NodeID", cfg.NodeID}} {
-		if f.v == "." || f.v == ".." {
-			// PathEscape leaves dots alone, and a dot segment would be
-			// resolved away by proxies, hitting a different URL.
-			problems = append(problems, f.name+" must not be a dot segment")
-		}
 	}
 	base, err := parseBaseURL(cmp.Or(cfg.BaseURL, DefaultBaseURL))
 	if err != nil {
@@ -126,9 +110,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetryWait < 0 {
 		problems = append(problems, "negative MaxRetryWait")
 	}
-	if l := cfg.Limiter; l != nil && l.Limit() != rate.Inf && l.Burst() < 1 {
-		// Such a limiter makes every Wait fail.
-		problems = append(problems, "Limiter has burst < 1")
+	numbers := cmp.Or(cfg.NumberFormat, NumberE164)
+	if !numbers.Valid() {
+		problems = append(problems, fmt.Sprintf("NumberFormat must be %q or %q", NumberE164, NumberDigits))
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("phlo: invalid config: %s", strings.Join(problems, "; "))
@@ -136,20 +120,20 @@ func New(cfg Config) (*Client, error) {
 
 	c := &Client{
 		base:         base,
-		nodePath:     "/v1/phlo/" + url.PathEscape(cfg.PhloID) + "/multi_party_call/" + url.PathEscape(cfg.NodeID),
 		authID:       cfg.AuthID,
 		authToken:    cfg.AuthToken,
 		hc:           cfg.HTTPClient,
 		timeout:      cmp.Or(cfg.Timeout, DefaultTimeout),
 		maxAttempts:  cmp.Or(cfg.MaxAttempts, DefaultMaxAttempts),
 		maxRetryWait: cmp.Or(cfg.MaxRetryWait, DefaultMaxRetryWait),
-		limiter:      cfg.Limiter,
+		pacer:        cfg.Pacer,
+		numbers:      numbers,
 	}
 	if c.hc == nil {
 		c.hc = defaultHTTPClient()
 	}
-	if c.limiter == nil {
-		c.limiter = rate.NewLimiter(DefaultLimit, DefaultBurst)
+	if c.pacer == nil {
+		c.pacer, _ = NewPacer(DefaultBudget()) // valid by construction
 	}
 	return c, nil
 }

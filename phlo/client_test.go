@@ -15,7 +15,7 @@ import (
 func TestAddMemberSuccess201(t *testing.T) {
 	t.Parallel()
 	c, srv := newPair(t, nil)
-	res, err := c.AddMember(ctxT(t), testCall())
+	res, err := c.AddMember(ctxT(t), testNode(), testCall())
 	if err != nil {
 		t.Fatalf("AddMember: %v", err)
 	}
@@ -58,7 +58,7 @@ func TestAddMemberSuccess200(t *testing.T) {
 	t.Parallel()
 	c, srv := newPair(t, nil)
 	srv.Enqueue(phlotest.JSONResponse(http.StatusOK, ""))
-	res, err := c.AddMember(ctxT(t), testCall())
+	res, err := c.AddMember(ctxT(t), testNode(), testCall())
 	if err != nil {
 		t.Fatalf("AddMember: %v", err)
 	}
@@ -71,7 +71,7 @@ func TestAddMemberSuccess200(t *testing.T) {
 func TestDefaultRoleIsAgent(t *testing.T) {
 	t.Parallel()
 	c, srv := newPair(t, nil)
-	if _, err := c.AddMember(ctxT(t), phlo.Call{To: testTo, TriggerSource: testTrigger}); err != nil {
+	if _, err := c.AddMember(ctxT(t), testNode(), phlo.Call{To: testTo, TriggerSource: testTrigger}); err != nil {
 		t.Fatal(err)
 	}
 	if r := wantRequests(t, srv, 1)[0]; r.Role != "agent" {
@@ -83,13 +83,13 @@ func TestTransfers(t *testing.T) {
 	t.Parallel()
 	c, srv := newPair(t, nil)
 	call := phlo.Call{To: testSIP, Role: phlo.RoleCustomer, TriggerSource: testTrigger}
-	if _, err := c.WarmTransfer(ctxT(t), call); err != nil {
+	if _, err := c.WarmTransfer(ctxT(t), testNode(), call); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ColdTransfer(ctxT(t), call); err != nil {
+	if _, err := c.ColdTransfer(ctxT(t), testNode(), call); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.NodeAction(ctxT(t), phlo.ActionCall, call); err != nil {
+	if _, err := c.NodeAction(ctxT(t), testNode(), phlo.ActionCall, call); err != nil {
 		t.Fatal(err)
 	}
 	reqs := wantRequests(t, srv, 3)
@@ -121,7 +121,7 @@ func TestMemberActionsAndEscaping(t *testing.T) {
 	n := 0
 	for _, tc := range cases {
 		for _, a := range actions {
-			res, err := c.UpdateMember(ctxT(t), tc.addr, a)
+			res, err := c.UpdateMember(ctxT(t), testNode(), tc.addr, a)
 			if err != nil {
 				t.Fatalf("UpdateMember(%q, %s): %v", tc.addr, a, err)
 			}
@@ -146,16 +146,35 @@ func TestInvalidCallsSendNothing(t *testing.T) {
 	c, srv := newPair(t, nil)
 	ctx := ctxT(t)
 	calls := []func() error{
-		func() error { _, err := c.AddMember(ctx, phlo.Call{TriggerSource: testTrigger}); return err },
-		func() error { _, err := c.AddMember(ctx, phlo.Call{To: testTo}); return err },
 		func() error {
-			_, err := c.AddMember(ctx, phlo.Call{To: testTo, TriggerSource: testTrigger, Role: "boss"})
+			_, err := c.AddMember(ctx, testNode(), phlo.Call{TriggerSource: testTrigger})
 			return err
 		},
-		func() error { _, err := c.NodeAction(ctx, "dance", testCall()); return err },
-		func() error { _, err := c.UpdateMember(ctx, "", phlo.MemberHold); return err },
-		func() error { _, err := c.UpdateMember(ctx, "..", phlo.MemberHold); return err },
-		func() error { _, err := c.UpdateMember(ctx, testTo, "mute"); return err },
+		func() error { _, err := c.AddMember(ctx, testNode(), phlo.Call{To: testTo}); return err },
+		func() error {
+			_, err := c.AddMember(ctx, testNode(), phlo.Call{To: testTo, TriggerSource: testTrigger, Role: "boss"})
+			return err
+		},
+		func() error { _, err := c.NodeAction(ctx, testNode(), "dance", testCall()); return err },
+		func() error { _, err := c.UpdateMember(ctx, testNode(), "", phlo.MemberHold); return err },
+		func() error { _, err := c.UpdateMember(ctx, testNode(), "..", phlo.MemberHold); return err },
+		func() error { _, err := c.UpdateMember(ctx, testNode(), testTo, "mute"); return err },
+		func() error { _, err := c.AddMember(ctx, phlo.Node{NodeID: "n"}, testCall()); return err },
+		func() error { _, err := c.AddMember(ctx, phlo.Node{PhloID: "p"}, testCall()); return err },
+		func() error { _, err := c.AddMember(ctx, phlo.Node{PhloID: " ", NodeID: "n"}, testCall()); return err },
+		func() error {
+			_, err := c.WarmTransfer(ctx, phlo.Node{PhloID: "..", NodeID: "n"}, testCall())
+			return err
+		},
+		func() error {
+			_, err := c.ColdTransfer(ctx, phlo.Node{PhloID: "p", NodeID: "."}, testCall())
+			return err
+		},
+		func() error { _, err := c.UpdateMember(ctx, phlo.Node{}, testTo, phlo.MemberHold); return err },
+		func() error {
+			_, err := c.UpdateMember(ctx, phlo.Node{PhloID: "p", NodeID: ".."}, testTo, phlo.MemberHold)
+			return err
+		},
 	}
 	for i, f := range calls {
 		err := f()
@@ -177,7 +196,7 @@ func TestConcurrentCalls(t *testing.T) {
 	errs := make(chan error, 20)
 	for range 20 {
 		wg.Go(func() {
-			_, err := c.AddMember(ctx, testCall())
+			_, err := c.AddMember(ctx, testNode(), testCall())
 			errs <- err
 		})
 	}
@@ -198,7 +217,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 		Status: http.StatusTemporaryRedirect,
 		Header: http.Header{"Location": {srv.URL() + "/elsewhere"}},
 	})
-	_, err := c.AddMember(ctxT(t), testCall())
+	_, err := c.AddMember(ctxT(t), testNode(), testCall())
 	ae := mustAPIError(t, err)
 	if ae.StatusCode != http.StatusTemporaryRedirect || phlo.OutcomeUnknown(err) {
 		t.Errorf("err = %v", err)

@@ -5,12 +5,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 func validConfig() Config {
-	return Config{AuthID: "id", AuthToken: "token", PhloID: "p", NodeID: "n"}
+	return Config{AuthID: "id", AuthToken: "token"}
 }
 
 func TestNewDefaults(t *testing.T) {
@@ -19,21 +17,24 @@ func TestNewDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.base != DefaultBaseURL || c.timeout != DefaultTimeout || c.maxAttempts != DefaultMaxAttempts ||
-		c.maxRetryWait != DefaultMaxRetryWait {
+		c.maxRetryWait != DefaultMaxRetryWait || c.numbers != NumberE164 {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 	if c.hc == nil || c.hc == http.DefaultClient || c.hc.Transport == nil || c.hc.Transport == http.DefaultTransport {
 		t.Error("default HTTP client shares state with net/http defaults")
 	}
-	if c.limiter == nil || c.limiter.Limit() != DefaultLimit || c.limiter.Burst() != DefaultBurst {
-		t.Error("default limiter not set")
+	if c.pacer == nil || c.pacer.Budget() != (Budget{Requests: 300, Per: 5 * time.Second}) {
+		t.Errorf("default pacer not set: %+v", c.pacer)
 	}
-	// Worst case in any 5 s window must stay within Plivo's 300.
-	if worst := float64(DefaultBurst) + float64(DefaultLimit)*5; worst > 300 {
-		t.Errorf("default limiter allows %v requests per 5 s", worst)
+	other, _ := New(validConfig())
+	if other.pacer == c.pacer {
+		t.Error("default pacers are shared between clients")
 	}
-	if want := "/v1/phlo/p/multi_party_call/n"; c.nodePath != want {
-		t.Errorf("nodePath = %q", c.nodePath)
+	p, _ := NewPacer(Budget{Requests: 10, Per: time.Second})
+	cfg := validConfig()
+	cfg.Pacer = p
+	if c, _ := New(cfg); c.pacer != p {
+		t.Error("Config.Pacer ignored")
 	}
 }
 
@@ -69,36 +70,56 @@ func TestNewBaseURL(t *testing.T) {
 
 func TestNewValidation(t *testing.T) {
 	_, err := New(Config{})
-	if err == nil || !strings.Contains(err.Error(), "missing AuthID, AuthToken, PhloID, NodeID") {
+	if err == nil || !strings.Contains(err.Error(), "missing AuthID, AuthToken") {
 		t.Errorf("err = %v", err)
 	}
 	cfg := validConfig()
-	cfg.PhloID = ".."
 	cfg.Timeout = -1
 	cfg.MaxAttempts = -1
 	cfg.MaxRetryWait = -time.Second
-	cfg.Limiter = rate.NewLimiter(1, 0)
+	cfg.NumberFormat = "E.164"
 	_, err = New(cfg)
-	for _, want := range []string{"PhloID must not be a dot segment", "negative Timeout", "negative MaxAttempts", "negative MaxRetryWait", "burst < 1"} {
+	for _, want := range []string{"negative Timeout", "negative MaxAttempts", "negative MaxRetryWait", `NumberFormat must be "e164" or "digits"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want it to mention %q", err, want)
 		}
 	}
-	cfg = validConfig()
-	cfg.Limiter = rate.NewLimiter(rate.Inf, 0)
-	if _, err := New(cfg); err != nil {
-		t.Errorf("unlimited limiter rejected: %v", err)
+	for _, f := range []NumberFormat{NumberE164, NumberDigits, ""} {
+		cfg := validConfig()
+		cfg.NumberFormat = f
+		if _, err := New(cfg); err != nil {
+			t.Errorf("NumberFormat %q rejected: %v", f, err)
+		}
 	}
 }
 
-func TestNodePathEscaping(t *testing.T) {
-	cfg := validConfig()
-	cfg.PhloID, cfg.NodeID = "a/b", "c d"
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
+func TestNodePath(t *testing.T) {
+	n := Node{PhloID: "a/b", NodeID: "c d"}
+	if want := "/v1/phlo/a%2Fb/multi_party_call/c%20d"; n.path() != want {
+		t.Errorf("path = %q, want %q", n.path(), want)
 	}
-	if want := "/v1/phlo/a%2Fb/multi_party_call/c%20d"; c.nodePath != want {
-		t.Errorf("nodePath = %q, want %q", c.nodePath, want)
+	if want := "/v1/phlo/a%2Fb"; n.phloPath() != want {
+		t.Errorf("phloPath = %q, want %q", n.phloPath(), want)
+	}
+}
+
+func TestNumberFormatApply(t *testing.T) {
+	cases := []struct{ in, e164, digits string }{
+		{"+14155550100", "+14155550100", "14155550100"},
+		{"14155550100", "+14155550100", "14155550100"},
+		{"sip:alice@phone.plivo.com", "sip:alice@phone.plivo.com", "sip:alice@phone.plivo.com"},
+		{"sip:14155550100@phone.plivo.com", "sip:14155550100@phone.plivo.com", "sip:14155550100@phone.plivo.com"},
+		{"+", "+", "+"},
+		{"++1", "++1", "++1"},
+		{"+1 415", "+1 415", "+1 415"},
+		{"alice", "alice", "alice"},
+	}
+	for _, tc := range cases {
+		if got := NumberE164.apply(tc.in); got != tc.e164 {
+			t.Errorf("e164(%q) = %q, want %q", tc.in, got, tc.e164)
+		}
+		if got := NumberDigits.apply(tc.in); got != tc.digits {
+			t.Errorf("digits(%q) = %q, want %q", tc.in, got, tc.digits)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package phlo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,71 +17,84 @@ import (
 
 // request is one logical API call; do may send it several times.
 type request struct {
-	op      string   // for error strings, e.g. "call", "member hold"
-	path    string   // escaped path below base
-	body    []byte   // JSON
-	secrets []string // values to mask in error strings besides credentials
+	op         string   // for error strings, e.g. "call", "member hold"
+	method     string   // default POST
+	path       string   // escaped path below base
+	body       []byte   // JSON; nil for GET
+	secrets    []string // values to mask in error strings besides credentials
+	idempotent bool     // safe to resend whatever happened (GET)
 }
 
 // attemptOutcome is the result of one HTTP attempt.
 type attemptOutcome struct {
-	res   Result
-	err   error
-	retry bool          // provably nothing happened at Plivo
-	wait  time.Duration // how long to wait before retrying
+	res        Result
+	body       []byte // the 2xx body, for GETs
+	err        error
+	retry      bool          // provably nothing happened at Plivo, or the request is idempotent
+	wait       time.Duration // how long to wait before retrying
+	throttled  bool          // a 429: tell the pacer
+	retryAfter time.Duration // the 429's Retry-After, 0 if none
 }
 
 // do sends req, retrying only what provably did nothing (429 and failures
-// before a connection was obtained), within MaxAttempts and ctx.
-func (c *Client) do(ctx context.Context, req request) (Result, error) {
+// before a connection was obtained) or what is idempotent, within
+// MaxAttempts and ctx. Every attempt first takes a slot from the pacer.
+// Waits before an attempt also end when WithStop's channel closes.
+func (c *Client) do(ctx context.Context, req request) (Result, []byte, error) {
+	stop := stopFrom(ctx)
 	red := newRedactor(c.authID, c.authToken, req.secrets...)
 	var last error
 	for n := 1; ; n++ {
-		if err := c.limiter.Wait(ctx); err != nil {
-			// Fails at once when ctx is done or its deadline is too close
-			// for a token; this attempt sent nothing.
-			return Result{}, c.aborted(req.op, n-1, err, last)
+		gen, err := c.pacer.wait(ctx, stop)
+		if err != nil {
+			// ctx done, stop closed, or the turn would come after the
+			// deadline; this attempt sent nothing.
+			return Result{}, nil, c.aborted(req.op, n-1, err, last)
 		}
 		out := c.attempt(ctx, req, red, n)
+		c.pacer.release(gen, out.throttled, out.retryAfter)
 		if out.err == nil {
-			return out.res, nil
+			return out.res, out.body, nil
 		}
 		if !out.retry || n >= c.maxAttempts {
-			return Result{}, out.err
+			return Result{}, nil, out.err
 		}
 		if err := ctx.Err(); err != nil {
 			if errors.Is(out.err, err) {
-				return Result{}, out.err // the attempt itself was cut short
+				return Result{}, nil, out.err // the attempt itself was cut short
 			}
 			// The caller gave up just as a retryable answer arrived.
-			return Result{}, c.aborted(req.op, n, err, out.err)
+			return Result{}, nil, c.aborted(req.op, n, err, out.err)
 		}
 		last = out.err
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < out.wait {
 			// Waiting would only end in the deadline; report now.
-			return Result{}, c.aborted(req.op, n,
-				fmt.Errorf("retry wait of %v exceeds the deadline: %w", out.wait.Round(time.Millisecond), context.DeadlineExceeded), last)
+			return Result{}, nil, c.aborted(req.op, n, &waitTooLongError{what: "the retry", wait: out.wait}, last)
 		}
 		t := time.NewTimer(out.wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return Result{}, c.aborted(req.op, n, ctx.Err(), last)
+			return Result{}, nil, c.aborted(req.op, n, ctx.Err(), last)
+		case <-stop:
+			t.Stop()
+			return Result{}, nil, c.aborted(req.op, n, ErrStopped, last)
 		}
 	}
 }
 
-// aborted builds the error for a call stopped between attempts (caller's
-// context, client-side limiter). Nothing was sent by the attempt that did
-// not happen, and every earlier attempt was provably without effect (or we
-// would not have been retrying), so Sent is false.
+// aborted builds the error for a call stopped while waiting to send
+// (caller's context, stop, the pacer). Nothing was sent by the attempt
+// that did not happen, and every earlier attempt was provably without
+// effect or idempotent (or we would not have been retrying), so Sent is
+// false.
 func (c *Client) aborted(op string, attempts int, cause, last error) error {
 	err := cause
 	if last != nil {
 		err = &abortedRetry{cause: cause, last: last}
 	}
-	return &RequestError{Op: op, Sent: false, Err: err, Attempts: attempts}
+	return &RequestError{Op: op, Sent: false, Err: err, Attempts: attempts, waited: true}
 }
 
 // abortedRetry keeps both why we stopped (for errors.Is(err,
@@ -118,12 +132,18 @@ func (c *Client) attempt(ctx context.Context, req request, red redactor, n int) 
 		GotConn:      func(httptrace.GotConnInfo) { sent.Store(true) },
 		WroteRequest: func(httptrace.WroteRequestInfo) { sent.Store(true) },
 	}
+	var body io.Reader
+	if req.body != nil {
+		body = bytes.NewReader(req.body)
+	}
 	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace),
-		http.MethodPost, c.base+req.path, bytes.NewReader(req.body))
+		cmp.Or(req.method, http.MethodPost), c.base+req.path, body)
 	if err != nil {
 		return attemptOutcome{err: &RequestError{Op: req.op, Err: red.Error(stripURLError(err)), Attempts: n}}
 	}
-	hreq.Header.Set("Content-Type", "application/json")
+	if req.body != nil {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
 	hreq.Header.Set("Accept", "application/json")
 	hreq.Header.Set("User-Agent", userAgent)
 	hreq.SetBasicAuth(c.authID, c.authToken)
@@ -135,7 +155,7 @@ func (c *Client) attempt(ctx context.Context, req request, red redactor, n int) 
 			// The *url.Error wrapper repeats the URL, which holds the member
 			// address; drop it and mask whatever else might leak.
 			err:   &RequestError{Op: req.op, Sent: wasSent, Err: red.Error(stripURLError(err)), Attempts: n},
-			retry: !wasSent,
+			retry: !wasSent || req.idempotent,
 			wait:  backoff(n, c.maxRetryWait),
 		}
 	}
@@ -146,37 +166,32 @@ func (c *Client) attempt(ctx context.Context, req request, red redactor, n int) 
 		_ = resp.Body.Close()
 	}()
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-	tooBig := len(data) > maxResponseBody
-	if tooBig {
+	if len(data) > maxResponseBody {
 		data = data[:maxResponseBody]
 	}
 	env := parseEnvelope(data)
 
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		if readErr == nil && !tooBig && env.valid && env.apiID != "" && env.errMsg == "" {
-			return attemptOutcome{res: Result{APIID: env.apiID, StatusCode: resp.StatusCode, Attempts: n}}
+		if readErr != nil && req.idempotent {
+			// A GET's answer is its body; ask again.
+			return attemptOutcome{
+				err:   &RequestError{Op: req.op, Sent: true, Err: red.Error(readErr), Attempts: n},
+				retry: true,
+				wait:  backoff(n, c.maxRetryWait),
+			}
 		}
-		// Plivo accepted the HTTP request, so it may well have acted: this
-		// is an error whose outcome is unknown, and it is never retried.
-		var msg string
-		switch {
-		case readErr != nil:
-			msg = "reading body: " + red.String(readErr.Error())
-		case tooBig:
-			msg = "body larger than 64 KiB"
-		case len(bytes.TrimSpace(data)) == 0:
-			msg = "empty body"
-		case !env.valid:
-			msg = "body is not a JSON object: " + excerpt([]byte(red.String(string(data))))
-		case env.errMsg != "":
-			msg = excerpt([]byte(red.String(env.errMsg)))
-		default:
-			msg = "no api_id in body"
+		// Any 2xx means Plivo accepted the request. The body is only
+		// informative: a missing api_id, an empty or non-JSON body, or a
+		// broken read do not undo what Plivo did.
+		return attemptOutcome{
+			res: Result{
+				APIID:      excerpt([]byte(red.String(env.apiID))),
+				Message:    excerpt([]byte(red.String(env.errMsg))),
+				StatusCode: resp.StatusCode,
+				Attempts:   n,
+			},
+			body: data,
 		}
-		return attemptOutcome{err: &APIError{
-			Op: req.op, StatusCode: resp.StatusCode, APIID: excerpt([]byte(red.String(env.apiID))),
-			Message: msg, Attempts: n,
-		}}
 	}
 
 	ra, hasRA := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
@@ -187,17 +202,20 @@ func (c *Client) attempt(ctx context.Context, req request, red redactor, n int) 
 		Message:    excerpt([]byte(red.String(errorMessage(env, data)))),
 		RetryAfter: ra,
 		Attempts:   n,
+		plivo:      excerpt([]byte(red.String(cmp.Or(env.errMsg, env.message)))),
 	}
-	if resp.StatusCode != http.StatusTooManyRequests {
+	throttled := resp.StatusCode == http.StatusTooManyRequests
+	retry := throttled || (req.idempotent && resp.StatusCode >= 500)
+	if !retry {
 		// 4xx: refused, nothing to retry. 5xx: Plivo may have acted, and a
 		// retry could dial the same person twice.
-		return attemptOutcome{err: ae}
+		return attemptOutcome{err: ae, throttled: throttled}
 	}
 	wait := backoff(n, c.maxRetryWait)
 	if hasRA {
 		wait = min(ra, c.maxRetryWait)
 	}
-	return attemptOutcome{err: ae, retry: true, wait: wait}
+	return attemptOutcome{err: ae, retry: true, wait: wait, throttled: throttled, retryAfter: ra}
 }
 
 // maybeSent decides RequestError.Sent. With a *http.Transport the trace

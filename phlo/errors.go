@@ -14,9 +14,8 @@ import (
 // was sent (empty To, unknown action, ...). Such calls never reach Plivo.
 var ErrInvalidRequest = errors.New("invalid request")
 
-// APIError is returned when Plivo answered but did not accept the request:
-// any non-2xx status, or a 2xx whose body is not the expected
-// {"api_id": "...", "error": ""}.
+// APIError is returned when Plivo answered with a status other than 2xx.
+// (Any 2xx is a success, whatever its body says.)
 type APIError struct {
 	// Op names the action, e.g. "call" or "member hold".
 	Op string
@@ -34,6 +33,10 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Attempts is how many HTTP requests were made in total.
 	Attempts int
+
+	// plivo is Message when it came from the body's "error" or "message"
+	// field, i.e. Plivo's own words rather than an excerpt of some page.
+	plivo string
 }
 
 // Error formats e as "phlo: <op>: HTTP <status> <text>: <message>", plus
@@ -43,11 +46,6 @@ func (e *APIError) Error() string {
 	fmt.Fprintf(&b, "phlo: %s: HTTP %d", e.Op, e.StatusCode)
 	if t := http.StatusText(e.StatusCode); t != "" {
 		b.WriteString(" " + t)
-	}
-	if e.UnexpectedSuccess() {
-		// Spell the consequence out: this is the one error that looks like
-		// a success on the wire.
-		b.WriteString(": unexpected response, outcome unknown")
 	}
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
@@ -60,10 +58,6 @@ func (e *APIError) Error() string {
 	}
 	return b.String()
 }
-
-// UnexpectedSuccess reports a 2xx whose body was malformed or carried a
-// non-empty "error": Plivo accepted the HTTP request and may have acted.
-func (e *APIError) UnexpectedSuccess() bool { return e.StatusCode >= 200 && e.StatusCode <= 299 }
 
 // BadRequest reports a 400: a missing or invalid parameter.
 func (e *APIError) BadRequest() bool { return e.StatusCode == http.StatusBadRequest }
@@ -83,13 +77,14 @@ func (e *APIError) RateLimited() bool { return e.StatusCode == http.StatusTooMan
 // ServerError reports a 5xx. Plivo may have acted before failing.
 func (e *APIError) ServerError() bool { return e.StatusCode >= 500 && e.StatusCode <= 599 }
 
-// OutcomeUnknown reports whether Plivo may have acted despite the error:
-// a 5xx, or a 2xx with a malformed body.
-func (e *APIError) OutcomeUnknown() bool { return e.ServerError() || e.UnexpectedSuccess() }
+// OutcomeUnknown reports whether Plivo may have acted despite the error,
+// which for an answer is only a 5xx: Plivo may have failed after acting.
+func (e *APIError) OutcomeUnknown() bool { return e.ServerError() }
 
 // RequestError is returned when no HTTP response was obtained: dial, TLS or
-// transport failures, timeouts, cancellation, or the client-side rate
-// limiter refusing to wait.
+// transport failures, timeouts, cancellation, a closed stop channel
+// (ErrStopped), or a wait for the pacer or a retry that would outlast the
+// caller's deadline (wrapping context.DeadlineExceeded).
 type RequestError struct {
 	// Op names the action, e.g. "call" or "member hold".
 	Op string
@@ -104,6 +99,10 @@ type RequestError struct {
 	Err error
 	// Attempts is how many HTTP requests were tried in total.
 	Attempts int
+
+	// waited is set when the call ended while waiting to send (pacer,
+	// back-off) rather than during an attempt.
+	waited bool
 }
 
 // Error formats e as "phlo: <op>: request not sent: <cause>" or
@@ -136,7 +135,7 @@ func (e *RequestError) Timeout() bool {
 
 // OutcomeUnknown reports whether Plivo may have acted even though err is
 // non-nil: a transport failure after the request was handed to a
-// connection (including timeouts after sending), a 5xx, or a malformed 2xx.
+// connection (including timeouts after sending), or a 5xx.
 // Callers should then tell the user to check the call instead of retrying.
 // It is false for nil errors, for refusals (4xx, including a final 429) and
 // for failures before sending.

@@ -20,6 +20,7 @@ func TestAPIErrors(t *testing.T) {
 		name    string
 		enqueue *phlotest.Response
 		mod     func(*phlo.Config)
+		node    phlo.Node
 		status  int
 		msg     string
 		unknown bool
@@ -42,7 +43,7 @@ func TestAPIErrors(t *testing.T) {
 		},
 		{
 			name: "404 default behaviour", status: 404, msg: "multi_party_call node not found",
-			mod:   func(c *phlo.Config) { c.NodeID = "no-such-node" },
+			node:  phlo.Node{PhloID: phlotest.DefaultPhloID, NodeID: "no-such-node"},
 			check: (*phlo.APIError).NotFound,
 		},
 		{
@@ -66,7 +67,11 @@ func TestAPIErrors(t *testing.T) {
 			if tc.enqueue != nil {
 				srv.Enqueue(*tc.enqueue)
 			}
-			_, err := c.AddMember(ctxT(t), testCall())
+			node := testNode()
+			if tc.node != (phlo.Node{}) {
+				node = tc.node
+			}
+			_, err := c.AddMember(ctxT(t), node, testCall())
 			ae := mustAPIError(t, err)
 			if ae.StatusCode != tc.status || ae.Message != tc.msg || ae.Attempts != 1 || ae.Op != "call" {
 				t.Errorf("APIError = %+v", ae)
@@ -111,7 +116,7 @@ func TestErrorBodies(t *testing.T) {
 			t.Parallel()
 			c, srv := newPair(t, nil)
 			srv.Enqueue(tc.resp)
-			_, err := c.AddMember(ctxT(t), testCall())
+			_, err := c.AddMember(ctxT(t), testNode(), testCall())
 			ae := mustAPIError(t, err)
 			if ae.Message != tc.msg {
 				t.Errorf("Message = %q, want %q", ae.Message, tc.msg)
@@ -126,7 +131,7 @@ func TestErrorBodies(t *testing.T) {
 		t.Parallel()
 		c, srv := newPair(t, nil)
 		srv.Enqueue(phlotest.Response{Status: 500, Body: "x" + long})
-		_, err := c.AddMember(ctxT(t), testCall())
+		_, err := c.AddMember(ctxT(t), testNode(), testCall())
 		ae := mustAPIError(t, err)
 		if len(ae.Message) > 200 || len(ae.Message) < 150 || !utf8.ValidString(ae.Message) {
 			t.Errorf("Message is %d bytes, valid UTF-8 %v: %q", len(ae.Message), utf8.ValidString(ae.Message), ae.Message)
@@ -136,27 +141,46 @@ func TestErrorBodies(t *testing.T) {
 		t.Parallel()
 		c, srv := newPair(t, nil)
 		srv.Enqueue(phlotest.Response{Status: 500, Body: "bad \xff\xfe bytes"})
-		_, err := c.AddMember(ctxT(t), testCall())
+		_, err := c.AddMember(ctxT(t), testNode(), testCall())
 		if ae := mustAPIError(t, err); !utf8.ValidString(ae.Message) {
 			t.Errorf("Message not valid UTF-8: %q", ae.Message)
 		}
 	})
 }
 
-func TestMalformedSuccessIsOutcomeUnknown(t *testing.T) {
+func TestAnySuccessIsSuccess(t *testing.T) {
 	t.Parallel()
-	for _, body := range []string{"", "not json", "null", "[]", "{}", `{"error":""}`, `{"api_id":"a1","error":"boom"}`, `{"api_id":"a1"`} {
-		t.Run(body, func(t *testing.T) {
+	cases := []struct {
+		status           int
+		body, apiID, msg string
+	}{
+		{201, "", "", ""},
+		{201, "not json", "", ""},
+		{201, "null", "", ""},
+		{201, "[]", "", ""},
+		{201, "{}", "", ""},
+		{201, `{"error":""}`, "", ""},
+		{201, `{"api_id":"a1"`, "", ""}, // truncated JSON
+		{201, `{"api_id":"a1","error":"boom"}`, "a1", "boom"},
+		{201, `{"ApiID":"a2","Error":""}`, "a2", ""}, // plivo-go's fixture spelling
+		{201, `{"ApiID":"a3","Error":"queued late"}`, "a3", "queued late"},
+		{201, `{"api_id":"a4","ApiID":"other"}`, "a4", ""},
+		{201, `{"api_id":"a5","error":{"to":["odd"]}}`, "a5", `{"to":["odd"]}`},
+		{200, `{"api_id":"a6","error":"` + strings.Repeat("x", 500) + `"}`, "a6", strings.Repeat("x", 197) + "…"},
+		{202, `{"api_id":"a7"}`, "a7", ""},
+		{204, "", "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%d %s", tc.status, tc.body), func(t *testing.T) {
 			t.Parallel()
-			c, srv := newPair(t, func(c *phlo.Config) { c.MaxAttempts = 4 })
-			srv.Enqueue(phlotest.Response{Status: http.StatusCreated, Body: body})
-			_, err := c.AddMember(ctxT(t), testCall())
-			ae := mustAPIError(t, err)
-			if !ae.UnexpectedSuccess() || ae.StatusCode != 201 || !phlo.OutcomeUnknown(err) || ae.Attempts != 1 {
-				t.Errorf("APIError = %+v, OutcomeUnknown %v", ae, phlo.OutcomeUnknown(err))
+			c, srv := newPair(t, nil)
+			srv.Enqueue(phlotest.Response{Status: tc.status, Body: tc.body})
+			res, err := c.AddMember(ctxT(t), testNode(), testCall())
+			if err != nil {
+				t.Fatalf("AddMember: %v", err)
 			}
-			if !strings.Contains(err.Error(), "outcome unknown") {
-				t.Errorf("Error() = %q", err)
+			if res.APIID != tc.apiID || res.Message != tc.msg || res.StatusCode != tc.status || res.Attempts != 1 {
+				t.Errorf("Result = %+v, want api_id %q message %q", res, tc.apiID, tc.msg)
 			}
 			wantRequests(t, srv, 1)
 		})
@@ -171,19 +195,50 @@ func TestOversizedBodyIsBounded(t *testing.T) {
 			t.Parallel()
 			ct := &countingTransport{rt: &http.Transport{}}
 			c, srv := newPair(t, func(c *phlo.Config) { c.HTTPClient = &http.Client{Transport: ct} })
-			srv.Enqueue(phlotest.Response{Status: status, Body: `{"api_id":"` + strings.Repeat("a", size) + `","error":""}`})
-			_, err := c.AddMember(ctxT(t), testCall())
-			ae := mustAPIError(t, err)
-			if len(ae.Message) > 200 || len(ae.APIID) > 200 {
-				t.Errorf("Message %d bytes, APIID %d bytes", len(ae.Message), len(ae.APIID))
-			}
-			if !phlo.OutcomeUnknown(err) {
-				t.Error("OutcomeUnknown = false")
+			srv.Enqueue(phlotest.Response{Status: status, Body: `{"api_id":"` + strings.Repeat("a", size) + `","error":"` + strings.Repeat("e", size) + `"}`})
+			res, err := c.AddMember(ctxT(t), testNode(), testCall())
+			if status == http.StatusCreated {
+				// Accepted; the truncated body is not JSON, so no api_id.
+				if err != nil || res.APIID != "" || res.Message != "" {
+					t.Errorf("Result = %+v, err = %v", res, err)
+				}
+			} else {
+				ae := mustAPIError(t, err)
+				if len(ae.Message) > 200 || len(ae.APIID) > 200 || !phlo.OutcomeUnknown(err) {
+					t.Errorf("Message %d bytes, APIID %d bytes, OutcomeUnknown %v", len(ae.Message), len(ae.APIID), phlo.OutcomeUnknown(err))
+				}
 			}
 			if n := ct.read.Load(); n > 80<<10 {
-				t.Errorf("client read %d bytes of a %d byte body", n, size)
+				t.Errorf("client read %d bytes of a %d byte body", n, 2*size)
 			}
 		})
+	}
+	t.Run("long fields in a small body", func(t *testing.T) {
+		t.Parallel()
+		c, srv := newPair(t, nil)
+		long := strings.Repeat("é", 300)
+		srv.Enqueue(phlotest.Response{Status: 201, Body: `{"api_id":"` + long + `","error":"` + long + `"}`})
+		res, err := c.AddMember(ctxT(t), testNode(), testCall())
+		if err != nil || len(res.APIID) > 200 || len(res.Message) > 200 || !utf8.ValidString(res.Message) || res.Message == "" {
+			t.Errorf("Result = %+v, err = %v", res, err)
+		}
+	})
+}
+
+// TestSuccessMessageHidesSecrets: a 2xx "error" echoing the request's
+// values is masked like error messages are.
+func TestSuccessMessageHidesSecrets(t *testing.T) {
+	t.Parallel()
+	c, srv := newPair(t, nil)
+	sc := srv.Config()
+	echo := fmt.Sprintf("queued %s from %s as %s", testTo, testTrigger[1:], sc.AuthID)
+	srv.Enqueue(phlotest.JSONResponse(201, echo))
+	res, err := c.AddMember(ctxT(t), testNode(), testCall())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "queued *** from *** as ***"; res.Message != want {
+		t.Errorf("Message = %q, want %q", res.Message, want)
 	}
 }
 
@@ -222,10 +277,10 @@ func TestErrorStringsHideSecrets(t *testing.T) {
 			srv.Enqueue(more...)
 			c := newClient(t, srv, creds)
 			if member {
-				_, err := c.UpdateMember(ctxT(t), testSIP, phlo.MemberHangup)
+				_, err := c.UpdateMember(ctxT(t), testNode(), testSIP, phlo.MemberHangup)
 				return err
 			}
-			_, err := c.AddMember(ctxT(t), phlo.Call{To: testTo, TriggerSource: testTrigger})
+			_, err := c.AddMember(ctxT(t), testNode(), phlo.Call{To: testTo, TriggerSource: testTrigger})
 			return err
 		}
 	}
@@ -237,8 +292,8 @@ func TestErrorStringsHideSecrets(t *testing.T) {
 			r := phlotest.Response{Status: 429, Body: echo, Header: http.Header{"Retry-After": {"0"}}}
 			return withServer(r, false, r)(t)
 		}},
-		{"2xx malformed echo", withServer(phlotest.Response{Status: 201, Body: echo}, false)},
-		{"2xx error echo", withServer(phlotest.JSONResponse(201, echo), false)},
+		{"3xx echo", withServer(phlotest.Response{Status: 307, Body: echo}, false)},
+		{"403 ApiID/Error echo", withServer(phlotest.Response{Status: 403, Body: `{"ApiID":"` + testTo + `","Error":"` + echo + `"}`}, false)},
 		{"api_id echo", withServer(phlotest.Response{Status: 404, Body: `{"api_id":"` + testTo + `"}`}, false)},
 		{"member 404 echo", withServer(phlotest.JSONResponse(404, echoMember), true)},
 		{"timeout", withServer(phlotest.Response{Status: 201, Delay: time.Minute}, false)},
@@ -246,14 +301,14 @@ func TestErrorStringsHideSecrets(t *testing.T) {
 		{"401 default", func(t *testing.T) error {
 			srv := phlotest.NewServer(phlotest.Config{})
 			t.Cleanup(srv.Close)
-			_, err := newClient(t, srv, creds).AddMember(ctxT(t), testCall())
+			_, err := newClient(t, srv, creds).AddMember(ctxT(t), testNode(), testCall())
 			return err
 		}},
 		{"connection refused", func(t *testing.T) error {
 			srv := phlotest.NewServer(phlotest.Config{})
 			srv.Close()
 			c := newClient(t, srv, creds)
-			_, err := c.UpdateMember(ctxT(t), testTo, phlo.MemberHold)
+			_, err := c.UpdateMember(ctxT(t), testNode(), testTo, phlo.MemberHold)
 			return err
 		}},
 		{"cancelled while retrying", func(t *testing.T) error {
@@ -263,13 +318,13 @@ func TestErrorStringsHideSecrets(t *testing.T) {
 			c := newClient(t, srv, func(c *phlo.Config) { creds(c); c.MaxRetryWait = time.Minute })
 			ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 			defer cancel()
-			_, err := c.AddMember(ctx, testCall())
+			_, err := c.AddMember(ctx, testNode(), testCall())
 			return err
 		}},
 		{"invalid request", func(t *testing.T) error {
 			srv := phlotest.NewServer(phlotest.Config{})
 			t.Cleanup(srv.Close)
-			_, err := newClient(t, srv, creds).AddMember(ctxT(t), phlo.Call{To: testTo, Role: "x", TriggerSource: testTrigger})
+			_, err := newClient(t, srv, creds).AddMember(ctxT(t), testNode(), phlo.Call{To: testTo, Role: "x", TriggerSource: testTrigger})
 			return err
 		}},
 		{"config", func(t *testing.T) error {

@@ -20,12 +20,19 @@ const (
 	testSIP     = "sip:alice@phone.plivo.com"
 )
 
+// testNode is phlotest's default node.
+func testNode() phlo.Node {
+	return phlo.Node{PhloID: phlotest.DefaultPhloID, NodeID: phlotest.DefaultNodeID}
+}
+
 func testCall() phlo.Call {
 	return phlo.Call{To: testTo, Role: phlo.RoleAgent, TriggerSource: testTrigger}
 }
 
 // newPair starts a fake PHLO runner and a client for it. Retry waits are
-// capped at 1ms so retry tests stay fast; mod may adjust the config.
+// capped at 1ms and the client's pacer has a 100 ms window (so its pause
+// after a 429 is short) so retry tests stay fast; mod may adjust the
+// config.
 func newPair(t *testing.T, mod func(*phlo.Config)) (*phlo.Client, *phlotest.Server) {
 	t.Helper()
 	srv := phlotest.NewServer(phlotest.Config{})
@@ -41,10 +48,9 @@ func newClient(t *testing.T, srv *phlotest.Server, mod func(*phlo.Config)) *phlo
 		BaseURL:      srv.URL(),
 		AuthID:       sc.AuthID,
 		AuthToken:    sc.AuthToken,
-		PhloID:       sc.PhloID,
-		NodeID:       sc.NodeID,
 		Timeout:      5 * time.Second,
 		MaxRetryWait: time.Millisecond,
+		Pacer:        newPacer(t, phlo.Budget{Requests: 300, Per: 100 * time.Millisecond}),
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -55,6 +61,15 @@ func newClient(t *testing.T, srv *phlotest.Server, mod func(*phlo.Config)) *phlo
 	}
 	t.Cleanup(c.CloseIdleConnections)
 	return c
+}
+
+func newPacer(t testing.TB, b phlo.Budget) *phlo.Pacer {
+	t.Helper()
+	p, err := phlo.NewPacer(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func ctxT(t *testing.T) context.Context {

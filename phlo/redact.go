@@ -37,10 +37,14 @@ func newRedactor(authID, authToken string, values ...string) redactor {
 		add(base64.StdEncoding.EncodeToString([]byte(authID + ":" + authToken)))
 	}
 	for _, v := range values {
-		// Also the forms a server or URL might echo: without the leading
-		// "+" of E.164, without "sip:", and escaped.
+		// Also the forms a server or URL might echo: with and without the
+		// leading "+" of E.164, without "sip:", and escaped.
 		add(v)
-		add(strings.TrimPrefix(v, "+"))
+		digits := strings.TrimPrefix(v, "+")
+		add(digits)
+		if digits != "" && strings.TrimLeft(digits, "0123456789") == "" {
+			add("+" + digits)
+		}
 		add(strings.TrimPrefix(v, "sip:"))
 		add(url.PathEscape(v))
 		add(url.QueryEscape(v))

@@ -8,23 +8,34 @@ type envelope struct {
 	apiID     string
 	errMsg    string // "error"
 	message   string // "message" (used by some Plivo endpoints)
-	otherKeys bool   // keys besides the three above
+	otherKeys bool   // keys besides the ones above
 }
 
+// parseEnvelope reads Plivo's fields in both spellings seen in the wild:
+// the docs write "api_id" and "error", plivo-go's fixtures "ApiID" and
+// "Error". The snake_case one wins when both are present.
 func parseEnvelope(b []byte) envelope {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(b, &m) != nil || m == nil {
 		return envelope{}
 	}
 	e := envelope{valid: true}
-	for k, v := range m {
+	pick := func(keys ...string) string {
+		for _, k := range keys {
+			if v, ok := m[k]; ok {
+				if s := jsonText(v); s != "" {
+					return s
+				}
+			}
+		}
+		return ""
+	}
+	e.apiID = pick("api_id", "ApiID")
+	e.errMsg = pick("error", "Error")
+	e.message = pick("message", "Message")
+	for k := range m {
 		switch k {
-		case "api_id":
-			e.apiID = jsonText(v)
-		case "error":
-			e.errMsg = jsonText(v)
-		case "message":
-			e.message = jsonText(v)
+		case "api_id", "ApiID", "error", "Error", "message", "Message":
 		default:
 			e.otherKeys = true
 		}

@@ -5,229 +5,253 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/mpc-bot/mpc-bot/conference"
 )
 
-// AddStatus is where an add request stands. Every request is recorded as
-// pending before Plivo is asked, so that a bot killed mid-request still
-// leaves a trace, and moves to exactly one final status afterwards.
-type AddStatus string
+// The audit trail lives in table adds, its name from when adds were all it
+// recorded (see migration 4 for why it kept it). Columns and Entry fields:
+// request_id ID, team_id/channel_id/thread_ts Place, user_id/user_team/
+// enterprise_id By, to_address To, trigger_source TriggerSource,
+// error_message Detail; the rest are named after their fields.
 
-// The add statuses.
-const (
-	// StatusPending: recorded, Plivo's answer not yet known.
-	StatusPending AddStatus = "pending"
-	// StatusDialled: Plivo accepted the request (APIID is its api_id).
-	StatusDialled AddStatus = "dialled"
-	// StatusFailed: Plivo, or the network, refused the request.
-	StatusFailed AddStatus = "failed"
-	// StatusUnknown: the outcome cannot be known, for example because the
-	// bot stopped before Plivo answered (see AbandonPending) or the request
-	// timed out after it was sent.
-	StatusUnknown AddStatus = "unknown"
-	// StatusDenied: the bot refused the request itself (not allowed, bad
-	// input); Plivo was never asked, so it is final when recorded.
-	StatusDenied AddStatus = "denied"
-)
+// legacyAccepted is what the previous release wrote for an accepted request;
+// a replica of it may still be writing during a rolling update.
+const legacyAccepted = "dialled"
 
-// abandonedError is the Error AbandonPending records.
-const abandonedError = "mpc-bot stopped before Plivo answered"
+// Begin records e before the PHLO is called: as pending, unless e.Status is
+// StatusDenied, which never reaches Plivo and so is final at once, with
+// Finished = Created. A pending entry has no outcome yet, so its APIID,
+// Cause, Rule and Detail are not stored. Created defaults to now and Request
+// to the part of ID before its first '/'. An ID recorded before gives an
+// error matching conference.ErrDuplicate, so a retried request cannot
+// overwrite the first one's outcome.
+func (s *Store) Begin(ctx context.Context, e conference.Entry) error {
+	if e.ID == "" {
+		return errors.New("store: begin: empty entry ID")
+	}
+	switch e.Status {
+	case "":
+		e.Status = conference.StatusPending
+	case conference.StatusPending, conference.StatusDenied:
+	default:
+		return fmt.Errorf("store: begin %s: status %q is neither pending nor denied", e.ID, e.Status)
+	}
+	if e.Created.IsZero() {
+		e.Created = s.now()
+	}
+	if e.Request == "" {
+		e.Request, _, _ = strings.Cut(e.ID, "/")
+	}
+	created := toMillis(e.Created)
+	var finished sql.NullInt64
+	if e.Status == conference.StatusDenied {
+		finished = sql.NullInt64{Int64: created, Valid: true}
+	} else {
+		e.APIID, e.Cause, e.Rule, e.Detail = "", "", "", ""
+	}
+	userTeam := e.By.Team
+	if userTeam == e.Place.Team {
+		userTeam = "" // the common case; see migration 4
+	}
+	// ON CONFLICT DO NOTHING rather than catching a unique violation: the
+	// two drivers report those differently, and RowsAffected does not.
+	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO adds (request_id, request, verb,
+		team_id, channel_id, thread_ts, user_id, user_team, enterprise_id, bridge,
+		to_address, to_user, role, trigger_source, status, api_id, cause, rule, error_message,
+		created_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (request_id) DO NOTHING`),
+		e.ID, e.Request, string(e.Verb),
+		e.Place.Team, e.Place.Channel, e.Place.Thread, e.By.User, userTeam, e.By.Enterprise, e.Bridge,
+		e.To, e.ToUser, string(e.Role), e.TriggerSource, string(e.Status), e.APIID, string(e.Cause), string(e.Rule), e.Detail,
+		created, finished)
+	if err != nil {
+		return fmt.Errorf("store: begin %s: %w", e.ID, err)
+	}
+	n, err := affected(res)
+	if err != nil {
+		return fmt.Errorf("store: begin %s: %w", e.ID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: begin %s: %w", e.ID, conference.ErrDuplicate)
+	}
+	return nil
+}
 
-// valid reports whether st is one of the known statuses.
-func (st AddStatus) valid() bool {
+// Finish records the outcome of a pending entry, with o.Summary() as its
+// Detail. Only a pending entry moves: finishing one twice gives ErrNotPending
+// (the first outcome stands), and an unknown ID conference.ErrNotFound.
+func (s *Store) Finish(ctx context.Context, id string, o conference.Outcome) error {
+	if !finalStatus(o.Status) {
+		return fmt.Errorf("store: finish %s: %q is not a final status", id, o.Status)
+	}
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE adds
+		SET status = ?, api_id = ?, cause = ?, error_message = ?, finished_at = ?
+		WHERE request_id = ? AND status = 'pending'`),
+		string(o.Status), o.APIID, string(o.Cause), o.Summary(), toMillis(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("store: finish %s: %w", id, err)
+	}
+	n, err := affected(res)
+	if err != nil {
+		return fmt.Errorf("store: finish %s: %w", id, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	// Nothing moved: tell a second finish from an entry that never began.
+	var one int
+	err = s.db.QueryRowContext(ctx, s.rebind("SELECT 1 FROM adds WHERE request_id = ?"), id).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("store: finish %s: %w", id, conference.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("store: finish %s: %w", id, err)
+	}
+	return fmt.Errorf("store: finish %s: %w", id, ErrNotPending)
+}
+
+// finalStatus reports whether st is a known status other than pending.
+func finalStatus(st conference.Status) bool {
 	switch st {
-	case StatusPending, StatusDialled, StatusFailed, StatusUnknown, StatusDenied:
+	case conference.StatusAccepted, conference.StatusFailed, conference.StatusUnknown, conference.StatusDenied:
 		return true
 	}
 	return false
 }
 
-// Add is one add request in the audit trail.
-type Add struct {
-	// RequestID identifies the request; chosen by the caller and unique.
-	RequestID string
-	// TeamID, ChannelID and UserID say who asked, and where.
-	TeamID, ChannelID, UserID string
-	// To is whom to add (a number or SIP address; whether it is masked is
-	// the caller's business), ToUser the Slack user if the target was a
-	// mention, Role the PHLO role.
-	To, ToUser, Role string
-	// TriggerSource is the trigger_source sent to the PHLO.
-	TriggerSource string
-	// Status is where the request stands.
-	Status AddStatus
-	// APIID is Plivo's api_id for a dialled request; Error says why a
-	// request failed, was denied or is unknown.
-	APIID, Error string
-	// CreatedAt is when the request was recorded; FinishedAt when it reached
-	// its final status, and zero while it is pending. Both are UTC,
-	// truncated to the millisecond.
-	CreatedAt, FinishedAt time.Time
-}
+// entryColumns are the columns scanEntries reads, in its order.
+const entryColumns = `request_id, request, verb, team_id, channel_id, thread_ts, user_id, user_team,
+	enterprise_id, bridge, to_address, to_user, role, trigger_source, status, api_id, cause, rule,
+	error_message, created_at, finished_at`
 
-// BeginAdd records a new add request before the PHLO is called. Its status is
-// pending, unless a.Status is StatusDenied: a denied request never reaches
-// Plivo, so it is recorded as final at once with FinishedAt = CreatedAt.
-// CreatedAt defaults to now. A RequestID already recorded gives ErrDuplicate.
-func (s *Store) BeginAdd(ctx context.Context, a Add) error {
-	if a.RequestID == "" {
-		return errors.New("store: begin add: empty request ID")
-	}
-	switch a.Status {
-	case "":
-		a.Status = StatusPending
-	case StatusPending, StatusDenied:
-	default:
-		return fmt.Errorf("store: begin add %s: status %q is neither pending nor denied", a.RequestID, a.Status)
-	}
-	if a.CreatedAt.IsZero() {
-		a.CreatedAt = now()
-	}
-	created := toMillis(a.CreatedAt)
-	var finished sql.NullInt64
-	if a.Status == StatusDenied {
-		finished = sql.NullInt64{Int64: created, Valid: true}
-	} else {
-		// A pending row has no outcome yet, whatever the caller put there.
-		a.APIID, a.Error = "", ""
-	}
-	// ON CONFLICT DO NOTHING rather than catching a unique violation: the
-	// two drivers report those differently, and RowsAffected does not.
-	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO adds (request_id, team_id, channel_id, user_id,
-		to_address, to_user, role, trigger_source, status, api_id, error_message, created_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (request_id) DO NOTHING`),
-		a.RequestID, a.TeamID, a.ChannelID, a.UserID,
-		a.To, a.ToUser, a.Role, a.TriggerSource, string(a.Status), a.APIID, a.Error, created, finished)
-	if err != nil {
-		return fmt.Errorf("store: begin add %s: %w", a.RequestID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("store: begin add %s: rows affected: %w", a.RequestID, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("store: begin add %s: %w", a.RequestID, ErrDuplicate)
-	}
-	return nil
-}
+// entryScope is Person.Scope of an entry's requester, in SQL.
+const entryScope = `CASE WHEN enterprise_id <> '' AND substr(user_id, 1, 1) = 'W' THEN enterprise_id
+	WHEN user_team <> '' THEN user_team ELSE team_id END`
 
-// FinishAdd records the outcome of a pending add request. Only a pending row
-// moves: finishing a request twice gives ErrNotPending (the first outcome
-// stands, which matters when AbandonPending on another replica got there
-// first), and an unknown request ID gives ErrNotFound.
-func (s *Store) FinishAdd(ctx context.Context, requestID string, status AddStatus, apiID, errMsg string) error {
-	if !status.valid() || status == StatusPending {
-		return fmt.Errorf("store: finish add %s: %q is not a final status", requestID, status)
+// Entries returns the entries q selects, newest first: a place's history, a
+// person's, or one request's. q.Team is required (an entry is only ever
+// shown in its own workspace) and q.Limit must be positive.
+func (s *Store) Entries(ctx context.Context, q conference.EntryQuery) ([]conference.Entry, error) {
+	if q.Team == "" {
+		return nil, errors.New("store: entries: no team given")
 	}
-	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE adds SET status = ?, api_id = ?, error_message = ?, finished_at = ?
-		WHERE request_id = ? AND status = 'pending'`),
-		string(status), apiID, errMsg, toMillis(now()), requestID)
-	if err != nil {
-		return fmt.Errorf("store: finish add %s: %w", requestID, err)
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("store: entries: limit %d is not positive", q.Limit)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("store: finish add %s: rows affected: %w", requestID, err)
+	query := `SELECT ` + entryColumns + ` FROM adds WHERE team_id = ?`
+	args := []any{q.Team}
+	filter := func(cond string, arg any) {
+		query += " AND " + cond
+		args = append(args, arg)
 	}
-	if n > 0 {
-		return nil
+	if q.Channel != "" {
+		filter("channel_id = ?", q.Channel)
 	}
-	// Nothing moved: tell a second finish from a request that never began.
-	var one int
-	err = s.db.QueryRowContext(ctx, s.rebind("SELECT 1 FROM adds WHERE request_id = ?"), requestID).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("store: finish add %s: %w", requestID, ErrNotFound)
-	case err != nil:
-		return fmt.Errorf("store: finish add %s: %w", requestID, err)
+	if q.Thread != "" {
+		filter("thread_ts = ?", q.Thread)
 	}
-	return fmt.Errorf("store: finish add %s: %w", requestID, ErrNotPending)
-}
-
-// addColumns are the columns scanAdds reads, in its order.
-const addColumns = `request_id, team_id, channel_id, user_id, to_address, to_user, role, trigger_source,
-		status, api_id, error_message, created_at, finished_at`
-
-// RecentAdds returns at most limit add requests made in channelID of teamID,
-// newest first, for the bot's history command. An empty channelID means every
-// channel of the workspace. limit must be positive.
-func (s *Store) RecentAdds(ctx context.Context, teamID, channelID string, limit int) ([]Add, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("store: recent adds: limit %d is not positive", limit)
+	if q.User != "" {
+		filter("user_id = ?", q.User)
 	}
-	query := `SELECT ` + addColumns + ` FROM adds WHERE team_id = ?`
-	args := []any{teamID}
-	if channelID != "" {
-		query += " AND channel_id = ?"
-		args = append(args, channelID)
+	if q.Scope != "" {
+		filter("("+entryScope+") = ?", q.Scope)
+	}
+	if q.Request != "" {
+		filter("request = ?", q.Request)
+	}
+	if !q.Since.IsZero() {
+		filter("created_at >= ?", toMillis(q.Since))
 	}
 	query += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	args = append(args, limit)
-	adds, err := s.queryAdds(ctx, query, args...)
+	args = append(args, q.Limit)
+	entries, err := s.queryEntries(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: recent adds: %w", err)
+		return nil, fmt.Errorf("store: entries: %w", err)
 	}
-	return adds, nil
+	return entries, nil
 }
 
-// FindAdd returns the add recorded under requestID, for a Retry button,
-// which carries only the ID so that no number travels through Slack.
-func (s *Store) FindAdd(ctx context.Context, requestID string) (Add, error) {
-	adds, err := s.queryAdds(ctx, `SELECT `+addColumns+` FROM adds WHERE request_id = ?`, requestID)
+// FindEntry returns the entry recorded under id, for buttons, which carry
+// only the ID so that no number travels through Slack.
+func (s *Store) FindEntry(ctx context.Context, id string) (conference.Entry, error) {
+	entries, err := s.queryEntries(ctx, `SELECT `+entryColumns+` FROM adds WHERE request_id = ?`, id)
 	switch {
 	case err != nil:
-		return Add{}, fmt.Errorf("store: find add %s: %w", requestID, err)
-	case len(adds) == 0:
-		return Add{}, fmt.Errorf("store: find add %s: %w", requestID, ErrNotFound)
+		return conference.Entry{}, fmt.Errorf("store: find entry %s: %w", id, err)
+	case len(entries) == 0:
+		return conference.Entry{}, fmt.Errorf("store: find entry %s: %w", id, conference.ErrNotFound)
 	}
-	return adds[0], nil
+	return entries[0], nil
 }
 
-func (s *Store) queryAdds(ctx context.Context, query string, args ...any) ([]Add, error) {
+func (s *Store) queryEntries(ctx context.Context, query string, args ...any) ([]conference.Entry, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var adds []Add
+	var entries []conference.Entry
 	for rows.Next() {
 		var (
-			a        Add
-			status   string
-			created  int64
-			finished sql.NullInt64
+			e                               conference.Entry
+			verb, role, status, cause, rule string
+			userTeam                        string
+			created                         int64
+			finished                        sql.NullInt64
 		)
-		if err := rows.Scan(&a.RequestID, &a.TeamID, &a.ChannelID, &a.UserID, &a.To, &a.ToUser, &a.Role,
-			&a.TriggerSource, &status, &a.APIID, &a.Error, &created, &finished); err != nil {
+		if err := rows.Scan(&e.ID, &e.Request, &verb, &e.Place.Team, &e.Place.Channel, &e.Place.Thread,
+			&e.By.User, &userTeam, &e.By.Enterprise, &e.Bridge, &e.To, &e.ToUser, &role, &e.TriggerSource,
+			&status, &e.APIID, &cause, &rule, &e.Detail, &created, &finished); err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
-		a.Status = AddStatus(status)
-		a.CreatedAt = fromMillis(created)
-		if finished.Valid {
-			a.FinishedAt = fromMillis(finished.Int64)
+		e.Verb, e.Role, e.Cause, e.Rule = conference.Verb(verb), conference.Role(role), conference.Cause(cause), conference.Rule(rule)
+		e.Status = conference.Status(status)
+		if status == legacyAccepted {
+			e.Status = conference.StatusAccepted
 		}
-		adds = append(adds, a)
+		e.By.Team = e.Place.Team
+		if userTeam != "" {
+			e.By.Team = userTeam
+		}
+		if e.Request == "" { // written by the previous release
+			e.Request, _, _ = strings.Cut(e.ID, "/")
+		}
+		e.Created = fromMillis(created)
+		if finished.Valid {
+			e.Finished = fromMillis(finished.Int64)
+		}
+		entries = append(entries, e)
 	}
-	return adds, rows.Err()
+	return entries, rows.Err()
 }
 
-// AbandonPending marks as unknown every pending request created before
-// olderThan, for requests whose bot was killed between BeginAdd and
-// FinishAdd: nobody will ever finish them, and "pending" forever would be a
-// lie. It returns how many rows it moved. Call it at start-up with a cut-off
-// comfortably older than the PHLO request timeout; it is safe with several
-// replicas running because a live replica's requests are younger than that.
+// AbandonPending marks as unknown (conference.CauseStopped) every pending
+// entry created before olderThan whose request is not owned by a live
+// instance: its process died between asking Plivo and hearing back, nobody
+// will ever finish it, and "pending" forever would be a lie. An owner counts
+// as live when it has heartbeated since olderThan, which is therefore also
+// the staleness cut-off: call it with one comfortably older than both the
+// PHLO request timeout and the heartbeat interval. A request that is done,
+// or that no longer exists (entries from before the Intake existed, or
+// pruned), has no live owner. It returns how many entries it moved.
 func (s *Store) AbandonPending(ctx context.Context, olderThan time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE adds SET status = 'unknown', error_message = ?, finished_at = ?
-		WHERE status = 'pending' AND created_at < ?`),
-		abandonedError, toMillis(now()), toMillis(olderThan))
+	cut := toMillis(olderThan)
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE adds
+		SET status = 'unknown', cause = ?, error_message = ?, finished_at = ?
+		WHERE status = 'pending' AND created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM requests r JOIN instances i ON i.id = r.owner
+			WHERE r.id = adds.request AND r.state <> 'done' AND i.heartbeat_at >= ?)`),
+		string(conference.CauseStopped), conference.CauseStopped.Summary(), toMillis(s.now()), cut, cut)
 	if err != nil {
 		return 0, fmt.Errorf("store: abandon pending: %w", err)
 	}
-	n, err := res.RowsAffected()
+	n, err := affected(res)
 	if err != nil {
-		return 0, fmt.Errorf("store: abandon pending: rows affected: %w", err)
+		return 0, fmt.Errorf("store: abandon pending: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }

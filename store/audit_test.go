@@ -1,242 +1,285 @@
 package store_test
 
 import (
-	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
+	"github.com/mpc-bot/mpc-bot/conference"
 	"github.com/mpc-bot/mpc-bot/store"
+	"github.com/mpc-bot/mpc-bot/store/storetest"
 )
 
-// recent is RecentAdds that fails the test on error.
-func recent(t *testing.T, s *store.Store, team, channel string, limit int) []store.Add {
+// entries is Entries that fails the test on error.
+func entries(t *testing.T, s *store.Store, q conference.EntryQuery) []conference.Entry {
 	t.Helper()
-	adds, err := s.RecentAdds(ctxFor(t), team, channel, limit)
-	if err != nil {
-		t.Fatalf("RecentAdds(%s, %s, %d): %v", team, channel, limit, err)
+	if q.Limit == 0 {
+		q.Limit = 100
 	}
-	return adds
+	es, err := s.Entries(ctxFor(t), q)
+	if err != nil {
+		t.Fatalf("Entries(%+v): %v", q, err)
+	}
+	return es
 }
 
-// ids lists the request IDs of adds, for compact comparisons.
-func ids(adds []store.Add) string {
+// ids lists the IDs of entries, for compact comparisons.
+func ids(es []conference.Entry) string {
 	var out []string
-	for _, a := range adds {
-		out = append(out, a.RequestID)
+	for _, e := range es {
+		out = append(out, e.ID)
 	}
 	return fmt.Sprint(out)
 }
 
-func TestAddLifecycle(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store) {
+// begin is Begin that fails the test on error.
+func begin(t *testing.T, s *store.Store, e conference.Entry) {
+	t.Helper()
+	if err := s.Begin(ctxFor(t), e); err != nil {
+		t.Fatalf("Begin(%s): %v", e.ID, err)
+	}
+}
+
+func TestEntryLifecycle(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		ctx := ctxFor(t)
 		// A time in another zone with sub-millisecond digits: it must come
 		// back in UTC, truncated to the millisecond.
-		t0 := time.Date(2026, 5, 20, 12, 0, 0, 123456789, time.FixedZone("EST", -5*3600))
-		begin := func(a store.Add) {
-			t.Helper()
-			if err := s.BeginAdd(ctx, a); err != nil {
-				t.Fatalf("BeginAdd(%s): %v", a.RequestID, err)
-			}
+		created := time.Date(2026, 5, 20, 7, 0, 0, 123456789, time.FixedZone("EST", -5*3600))
+		first := conference.Entry{
+			ID: "3f9a/0", Verb: conference.VerbWarmTransfer,
+			By:     conference.Person{Team: "T9", Enterprise: "E1", User: "W1"},
+			Place:  conference.Place{Team: "T1", Channel: "C1", Thread: "1716206400.000100"},
+			Bridge: "sales", To: "+14155550100", ToUser: "U9", Role: conference.RoleCustomer,
+			TriggerSource: "+14155550111", Created: created,
+			// Outcome fields are not stored for a pending entry.
+			APIID: "x", Cause: conference.CauseBusy, Rule: conference.RuleUser, Detail: "x",
 		}
-		first := store.Add{RequestID: "r1", TeamID: "T1", ChannelID: "C1", UserID: "U1",
-			To: "+14155550100", ToUser: "U9", Role: "customer", TriggerSource: "+14155550111", CreatedAt: t0}
-		begin(first)
-		begin(store.Add{RequestID: "r2", TeamID: "T1", ChannelID: "C1", UserID: "U2", To: "sip:a@b", Role: "agent", CreatedAt: t0.Add(time.Second)})
-		begin(store.Add{RequestID: "r3", TeamID: "T1", ChannelID: "C2", UserID: "U1", To: "+1", Role: "agent", CreatedAt: t0.Add(2 * time.Second)})
-		begin(store.Add{RequestID: "r4", TeamID: "T2", ChannelID: "C1", UserID: "U1", To: "+1", Role: "agent", CreatedAt: t0.Add(3 * time.Second)})
-
-		before := time.Now().UTC().Add(-time.Millisecond)
-		if err := s.FinishAdd(ctx, "r1", store.StatusDialled, "api-123", ""); err != nil {
-			t.Fatalf("FinishAdd: %v", err)
-		}
-		after := time.Now().UTC().Add(time.Millisecond)
-		if err := s.FinishAdd(ctx, "r2", store.StatusFailed, "", "401 unauthorised"); err != nil {
-			t.Fatalf("FinishAdd r2: %v", err)
-		}
-
-		got := recent(t, s, "T1", "C1", 10)
-		if ids(got) != "[r2 r1]" {
-			t.Fatalf("RecentAdds(T1, C1) = %s, want [r2 r1]", ids(got))
-		}
-		r1 := got[1]
-		want := first
-		want.Status = store.StatusDialled
-		want.APIID = "api-123"
-		want.CreatedAt = t0.UTC().Truncate(time.Millisecond)
-		want.FinishedAt = r1.FinishedAt // checked separately below
-		if r1 != want {
-			t.Errorf("r1 read back as\n%+v\nwant\n%+v", r1, want)
-		}
-		if r1.CreatedAt.Location() != time.UTC || r1.FinishedAt.Location() != time.UTC {
-			t.Errorf("times not in UTC: %v, %v", r1.CreatedAt.Location(), r1.FinishedAt.Location())
-		}
-		if r1.FinishedAt.Before(before) || r1.FinishedAt.After(after) {
-			t.Errorf("FinishedAt = %v, want between %v and %v", r1.FinishedAt, before, after)
-		}
-		if r2 := got[0]; r2.Status != store.StatusFailed || r2.Error != "401 unauthorised" || r2.APIID != "" {
-			t.Errorf("r2 = %+v, want failed with its error", r2)
-		}
-
-		if got := recent(t, s, "T1", "C1", 1); ids(got) != "[r2]" {
-			t.Errorf("limit 1: %s, want [r2]", ids(got))
-		}
-		if got := recent(t, s, "T1", "", 10); ids(got) != "[r3 r2 r1]" {
-			t.Errorf("whole workspace: %s, want [r3 r2 r1]", ids(got))
-		}
-		if got := recent(t, s, "T1", "C2", 10); ids(got) != "[r3]" || got[0].Status != store.StatusPending || !got[0].FinishedAt.IsZero() {
-			t.Errorf("C2: %+v, want r3 pending with zero FinishedAt", got)
-		}
-		if got := recent(t, s, "T2", "C1", 10); ids(got) != "[r4]" {
-			t.Errorf("T2/C1: %s, want [r4] (workspaces are separate)", ids(got))
-		}
-		if got := recent(t, s, "T3", "C1", 10); len(got) != 0 {
-			t.Errorf("unknown workspace: %s, want none", ids(got))
-		}
-		if _, err := s.RecentAdds(ctx, "T1", "C1", 0); err == nil {
-			t.Error("RecentAdds with limit 0 succeeded")
-		}
-	})
-}
-
-// TestRecentAddsSameMillisecond checks that adds recorded within one
-// millisecond (the stored precision) still come back newest first.
-func TestRecentAddsSameMillisecond(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store) {
-		ctx := ctxFor(t)
-		at := time.Now()
-		for i := range 5 {
-			if err := s.BeginAdd(ctx, store.Add{RequestID: fmt.Sprint("r", i), TeamID: "T", ChannelID: "C", CreatedAt: at}); err != nil {
-				t.Fatalf("BeginAdd: %v", err)
-			}
-		}
-		// And with the default CreatedAt, quickly.
-		for i := 5; i < 10; i++ {
-			if err := s.BeginAdd(ctx, store.Add{RequestID: fmt.Sprint("r", i), TeamID: "T", ChannelID: "C"}); err != nil {
-				t.Fatalf("BeginAdd: %v", err)
-			}
-		}
-		if got := recent(t, s, "T", "C", 100); ids(got) != "[r9 r8 r7 r6 r5 r4 r3 r2 r1 r0]" {
-			t.Errorf("order %s, want newest first", ids(got))
-		}
-	})
-}
-
-func TestFinishAddOnlyOnce(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store) {
-		ctx := ctxFor(t)
-		if err := s.BeginAdd(ctx, store.Add{RequestID: "r1", TeamID: "T", ChannelID: "C"}); err != nil {
-			t.Fatalf("BeginAdd: %v", err)
-		}
-		errIs(t, "BeginAdd with a recorded request ID", s.BeginAdd(ctx, store.Add{RequestID: "r1", TeamID: "T", ChannelID: "C"}), store.ErrDuplicate)
-		if err := s.FinishAdd(ctx, "r1", store.StatusPending, "", ""); err == nil {
-			t.Error("FinishAdd to pending succeeded")
-		}
-		if err := s.FinishAdd(ctx, "r1", "bogus", "", ""); err == nil {
-			t.Error("FinishAdd to an unknown status succeeded")
-		}
-		if err := s.FinishAdd(ctx, "r1", store.StatusDialled, "api-1", ""); err != nil {
-			t.Fatalf("FinishAdd: %v", err)
-		}
-		errIs(t, "second FinishAdd", s.FinishAdd(ctx, "r1", store.StatusFailed, "", "late"), store.ErrNotPending)
-		errIs(t, "FinishAdd of an unknown request", s.FinishAdd(ctx, "nope", store.StatusFailed, "", ""), store.ErrNotFound)
-
-		got := recent(t, s, "T", "C", 10)
-		if len(got) != 1 || got[0].Status != store.StatusDialled || got[0].APIID != "api-1" || got[0].Error != "" {
-			t.Errorf("after a refused second finish: %+v, want the first outcome", got)
-		}
-		if err := s.BeginAdd(ctx, store.Add{RequestID: "", TeamID: "T"}); err == nil {
-			t.Error("BeginAdd without a request ID succeeded")
-		}
-		if err := s.BeginAdd(ctx, store.Add{RequestID: "r9", Status: store.StatusDialled}); err == nil {
-			t.Error("BeginAdd with status dialled succeeded")
-		}
-	})
-}
-
-func TestDeniedAddIsFinal(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store) {
-		ctx := ctxFor(t)
-		old := time.Now().Add(-time.Hour)
-		if err := s.BeginAdd(ctx, store.Add{RequestID: "d1", TeamID: "T", ChannelID: "C", UserID: "U",
-			To: "+1", Status: store.StatusDenied, Error: "not allowed", CreatedAt: old}); err != nil {
-			t.Fatalf("BeginAdd denied: %v", err)
-		}
-		got := recent(t, s, "T", "C", 10)
-		if len(got) != 1 || got[0].Status != store.StatusDenied || got[0].Error != "not allowed" ||
-			!got[0].FinishedAt.Equal(got[0].CreatedAt) || got[0].FinishedAt.IsZero() {
-			t.Fatalf("denied add read back as %+v, want denied and finished at creation", got)
-		}
-		errIs(t, "FinishAdd of a denied add", s.FinishAdd(ctx, "d1", store.StatusDialled, "api", ""), store.ErrNotPending)
-		if n, err := s.AbandonPending(ctx, time.Now()); err != nil || n != 0 {
-			t.Errorf("AbandonPending = %d, %v; want 0 (denied is not pending)", n, err)
-		}
-		if got := recent(t, s, "T", "C", 10); got[0].Status != store.StatusDenied {
-			t.Errorf("denied add became %s", got[0].Status)
-		}
-	})
-}
-
-func TestAbandonPendingOnlyTouchesOldPendingRows(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store) {
-		ctx := ctxFor(t)
-		nowT := time.Now()
-		for _, a := range []store.Add{
-			{RequestID: "old-pending", CreatedAt: nowT.Add(-time.Hour)},
-			{RequestID: "old-dialled", CreatedAt: nowT.Add(-time.Hour)},
-			{RequestID: "new-pending", CreatedAt: nowT},
-		} {
-			a.TeamID, a.ChannelID = "T", "C"
-			if err := s.BeginAdd(ctx, a); err != nil {
-				t.Fatalf("BeginAdd(%s): %v", a.RequestID, err)
-			}
-		}
-		if err := s.FinishAdd(ctx, "old-dialled", store.StatusDialled, "api-1", ""); err != nil {
-			t.Fatalf("FinishAdd: %v", err)
-		}
-
-		n, err := s.AbandonPending(ctx, nowT.Add(-10*time.Minute))
-		if err != nil || n != 1 {
-			t.Fatalf("AbandonPending = %d, %v; want 1", n, err)
-		}
-		byID := map[string]store.Add{}
-		for _, a := range recent(t, s, "T", "C", 10) {
-			byID[a.RequestID] = a
-		}
-		if a := byID["old-pending"]; a.Status != store.StatusUnknown || a.Error != "mpc-bot stopped before Plivo answered" || a.FinishedAt.IsZero() {
-			t.Errorf("old pending row: %+v, want unknown with the stopped error", a)
-		}
-		if a := byID["old-dialled"]; a.Status != store.StatusDialled || a.APIID != "api-1" || a.Error != "" {
-			t.Errorf("old finished row changed: %+v", a)
-		}
-		if a := byID["new-pending"]; a.Status != store.StatusPending || !a.FinishedAt.IsZero() {
-			t.Errorf("young pending row changed: %+v", a)
-		}
-		// A late answer for an abandoned request does not overwrite "unknown".
-		errIs(t, "FinishAdd after AbandonPending", s.FinishAdd(ctx, "old-pending", store.StatusDialled, "", ""), store.ErrNotPending)
-		if n, err := s.AbandonPending(ctx, nowT.Add(-10*time.Minute)); err != nil || n != 0 {
-			t.Errorf("second AbandonPending = %d, %v; want 0", n, err)
-		}
-	})
-}
-
-func TestFindAdd(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store) {
-		ctx := ctxFor(t)
-		want := store.Add{RequestID: "req/0", TeamID: "T1", ChannelID: "C1", UserID: "U1", To: "+14155550100", Role: "agent", TriggerSource: "+14155550111"}
-		if err := s.BeginAdd(ctx, want); err != nil {
-			t.Fatal(err)
-		}
-		got, err := s.FindAdd(ctx, "req/0")
+		begin(t, s, first)
+		got, err := s.FindEntry(ctx, "3f9a/0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.To != want.To || got.TriggerSource != want.TriggerSource || got.Status != store.StatusPending {
-			t.Errorf("FindAdd = %+v", got)
+		want := first
+		want.Request = "3f9a"
+		want.Status = conference.StatusPending
+		want.APIID, want.Cause, want.Rule, want.Detail = "", "", "", ""
+		want.Created = created.UTC().Truncate(time.Millisecond)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("pending entry read back as\n%+v\nwant\n%+v", got, want)
 		}
-		if _, err := s.FindAdd(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("FindAdd(unknown) = %v, want ErrNotFound", err)
+
+		clock.Advance(time.Minute)
+		o := conference.Outcome{Status: conference.StatusUnknown, APIID: "api-1", Cause: conference.CauseServerError,
+			HTTPStatus: 502, Plivo: "bad gateway"}
+		if err := s.Finish(ctx, "3f9a/0", o); err != nil {
+			t.Fatalf("Finish: %v", err)
+		}
+		got, err = s.FindEntry(ctx, "3f9a/0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Status, want.APIID, want.Cause, want.Detail = o.Status, o.APIID, o.Cause, o.Summary()
+		want.Finished = t0.Add(time.Minute)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("finished entry read back as\n%+v\nwant\n%+v", got, want)
+		}
+		if got.Created.Location() != time.UTC || got.Finished.Location() != time.UTC {
+			t.Errorf("times not in UTC: %v, %v", got.Created.Location(), got.Finished.Location())
+		}
+
+		// Created defaults to the store's clock; Request to the ID's prefix
+		// unless given.
+		begin(t, s, conference.Entry{ID: "b/r1", Request: "other", Place: conference.Place{Team: "T1", Channel: "C1"}})
+		if e, _ := s.FindEntry(ctx, "b/r1"); !e.Created.Equal(t0.Add(time.Minute)) || e.Request != "other" || e.By.Team != "T1" {
+			t.Errorf("defaults: %+v", e)
+		}
+		_, err = s.FindEntry(ctx, "nope")
+		errIs(t, "FindEntry of an unknown ID", err, conference.ErrNotFound)
+	})
+}
+
+func TestEntriesFilters(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := ctxFor(t)
+		at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+		w1 := conference.Person{Team: "T1", Enterprise: "E1", User: "W1"}
+		for _, e := range []conference.Entry{
+			{ID: "a/0", By: w1, Place: conference.Place{Team: "T1", Channel: "C1"}, Created: at(0)},
+			{ID: "a/1", By: w1, Place: conference.Place{Team: "T1", Channel: "C1"}, Created: at(1)},
+			{ID: "b/0", By: conference.Person{Team: "T1", User: "U2"}, Place: conference.Place{Team: "T1", Channel: "C1", Thread: "th"}, Created: at(2)},
+			{ID: "c/0", By: conference.Person{Team: "T2", Enterprise: "E1", User: "W1"}, Place: conference.Place{Team: "T1", Channel: "C2"}, Created: at(3)},
+			{ID: "d/0", By: conference.Person{Team: "T1", Enterprise: "E1", User: "U3"}, Place: conference.Place{Team: "T1", Channel: "C2", Thread: "th"}, Created: at(4)},
+			{ID: "e/0", By: conference.Person{Team: "T2", User: "U1"}, Place: conference.Place{Team: "T2", Channel: "C1"}, Created: at(5)},
+		} {
+			begin(t, s, e)
+		}
+		for _, c := range []struct {
+			q    conference.EntryQuery
+			want string
+		}{
+			{conference.EntryQuery{Team: "T1"}, "[d/0 c/0 b/0 a/1 a/0]"},
+			{conference.EntryQuery{Team: "T1", Limit: 2}, "[d/0 c/0]"},
+			{conference.EntryQuery{Team: "T1", Channel: "C1"}, "[b/0 a/1 a/0]"},
+			{conference.EntryQuery{Team: "T1", Channel: "C1", Thread: "th"}, "[b/0]"},
+			{conference.EntryQuery{Team: "T1", Thread: "th"}, "[d/0 b/0]"},
+			// W1 is one person in every workspace of E1.
+			{conference.EntryQuery{Team: "T1", Scope: "E1", User: "W1"}, "[c/0 a/1 a/0]"},
+			// U3 is not org-wide: their scope is their workspace.
+			{conference.EntryQuery{Team: "T1", Scope: "E1", User: "U3"}, "[]"},
+			{conference.EntryQuery{Team: "T1", Scope: "T1", User: "U3"}, "[d/0]"},
+			{conference.EntryQuery{Team: "T1", User: "U2"}, "[b/0]"},
+			{conference.EntryQuery{Team: "T1", Request: "a"}, "[a/1 a/0]"},
+			{conference.EntryQuery{Team: "T1", Since: at(3)}, "[d/0 c/0]"},
+			{conference.EntryQuery{Team: "T2"}, "[e/0]"},
+			{conference.EntryQuery{Team: "T3"}, "[]"},
+		} {
+			if got := ids(entries(t, s, c.q)); got != c.want {
+				t.Errorf("Entries(%+v) = %s, want %s", c.q, got, c.want)
+			}
+		}
+		// The requester's workspace comes back even where it is not the place's.
+		if es := entries(t, s, conference.EntryQuery{Team: "T1", Channel: "C2", User: "W1"}); len(es) != 1 || es[0].By.Team != "T2" {
+			t.Errorf("c/0 = %+v, want By.Team T2", es)
+		}
+		if _, err := s.Entries(ctx, conference.EntryQuery{Team: "T1"}); err == nil {
+			t.Error("Entries with limit 0 succeeded")
+		}
+		if _, err := s.Entries(ctx, conference.EntryQuery{Limit: 10}); err == nil {
+			t.Error("Entries without a team succeeded")
+		}
+	})
+}
+
+// TestEntriesSameMillisecond checks that entries recorded within one
+// millisecond (the stored precision) still come back newest first.
+func TestEntriesSameMillisecond(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		for i := range 10 {
+			begin(t, s, conference.Entry{ID: fmt.Sprint("r", i), Place: conference.Place{Team: "T", Channel: "C"}})
+		}
+		if got := ids(entries(t, s, conference.EntryQuery{Team: "T", Channel: "C"})); got != "[r9 r8 r7 r6 r5 r4 r3 r2 r1 r0]" {
+			t.Errorf("order %s, want newest first", got)
+		}
+	})
+}
+
+func TestFinishOnlyOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := ctxFor(t)
+		e := conference.Entry{ID: "r1/0", Place: conference.Place{Team: "T", Channel: "C"}}
+		begin(t, s, e)
+		errIs(t, "Begin with a recorded ID", s.Begin(ctx, e), conference.ErrDuplicate)
+		for _, st := range []conference.Status{conference.StatusPending, "", "bogus"} {
+			if err := s.Finish(ctx, "r1/0", conference.Outcome{Status: st}); err == nil {
+				t.Errorf("Finish to %q succeeded", st)
+			}
+		}
+		if err := s.Finish(ctx, "r1/0", conference.Outcome{Status: conference.StatusAccepted, APIID: "api-1"}); err != nil {
+			t.Fatalf("Finish: %v", err)
+		}
+		err := s.Finish(ctx, "r1/0", conference.NotSent(conference.CauseBusy))
+		errIs(t, "second Finish", err, store.ErrNotPending)
+		errIs(t, "second Finish", err, conference.ErrDuplicate)
+		errIs(t, "Finish of an unknown entry", s.Finish(ctx, "nope", conference.NotSent(conference.CauseBusy)), conference.ErrNotFound)
+
+		if got, _ := s.FindEntry(ctx, "r1/0"); got.Status != conference.StatusAccepted || got.APIID != "api-1" || got.Cause != "" || got.Detail != "" {
+			t.Errorf("after a refused second finish: %+v, want the first outcome", got)
+		}
+		if err := s.Begin(ctx, conference.Entry{Place: conference.Place{Team: "T"}}); err == nil {
+			t.Error("Begin without an ID succeeded")
+		}
+		if err := s.Begin(ctx, conference.Entry{ID: "r9/0", Status: conference.StatusAccepted}); err == nil {
+			t.Error("Begin with status accepted succeeded")
+		}
+	})
+}
+
+func TestDeniedEntryIsFinal(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		ctx := ctxFor(t)
+		begin(t, s, conference.Entry{ID: "d1/0", Place: conference.Place{Team: "T", Channel: "C"}, By: alice,
+			To: "+1900", Status: conference.StatusDenied, Rule: conference.RulePremiumRate, Detail: "premium rate",
+			Created: t0.Add(-time.Hour)})
+		got, err := s.FindEntry(ctx, "d1/0")
+		if err != nil || got.Status != conference.StatusDenied || got.Rule != conference.RulePremiumRate ||
+			got.Detail != "premium rate" || !got.Finished.Equal(got.Created) || got.Finished.IsZero() {
+			t.Fatalf("denied entry read back as %+v, %v; want denied and finished at creation", got, err)
+		}
+		errIs(t, "Finish of a denied entry", s.Finish(ctx, "d1/0", conference.Outcome{Status: conference.StatusAccepted}), store.ErrNotPending)
+		if n, err := s.AbandonPending(ctx, clock.Now()); err != nil || n != 0 {
+			t.Errorf("AbandonPending = %d, %v; want 0 (denied is not pending)", n, err)
+		}
+	})
+}
+
+func TestAbandonPending(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		ctx := ctxFor(t)
+		old, cut := t0.Add(-time.Hour), t0.Add(-10*time.Minute)
+		// live owns "live-req" and "done-req"; dead owns "dead-req".
+		if err := s.Heartbeat(ctx, "live", t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Heartbeat(ctx, "dead", old); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range [][2]string{{"live", "live-req"}, {"dead", "dead-req"}, {"live", "done-req"}} {
+			accept(t, s, r[0], t0.Add(-time.Minute), conference.Request{ID: r[1], Key: "k-" + r[1]})
+		}
+		if err := s.SetState(ctx, "done-req", conference.StateDone); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []conference.Entry{
+			{ID: "legacy/0", Created: old},   // from before requests existed: abandoned
+			{ID: "legacy/1", Created: old},   // finished below: untouched
+			{ID: "live-req/0", Created: old}, // its owner will finish it: kept
+			{ID: "dead-req/0", Created: old}, // abandoned
+			{ID: "done-req/0", Created: old}, // nobody will finish it: abandoned
+			{ID: "young/0", Created: t0},     // still within the timeout: kept
+		} {
+			e.Place = conference.Place{Team: "T", Channel: "C"}
+			begin(t, s, e)
+		}
+		if err := s.Finish(ctx, "legacy/1", conference.Outcome{Status: conference.StatusAccepted, APIID: "api-1"}); err != nil {
+			t.Fatal(err)
+		}
+
+		clock.Advance(time.Second)
+		n, err := s.AbandonPending(ctx, cut)
+		if err != nil || n != 3 {
+			t.Fatalf("AbandonPending = %d, %v; want 3", n, err)
+		}
+		byID := map[string]conference.Entry{}
+		for _, e := range entries(t, s, conference.EntryQuery{Team: "T"}) {
+			byID[e.ID] = e
+		}
+		for _, id := range []string{"legacy/0", "dead-req/0", "done-req/0"} {
+			if e := byID[id]; e.Status != conference.StatusUnknown || e.Cause != conference.CauseStopped ||
+				e.Detail != conference.CauseStopped.Summary() || !e.Finished.Equal(t0.Add(time.Second)) {
+				t.Errorf("%s: %+v, want unknown, stopped after send", id, e)
+			}
+		}
+		if e := byID["legacy/1"]; e.Status != conference.StatusAccepted || e.APIID != "api-1" || e.Detail != "" {
+			t.Errorf("finished entry changed: %+v", e)
+		}
+		for _, id := range []string{"live-req/0", "young/0"} {
+			if e := byID[id]; e.Status != conference.StatusPending || !e.Finished.IsZero() {
+				t.Errorf("%s changed: %+v", id, e)
+			}
+		}
+		// A late answer for an abandoned entry does not overwrite "unknown".
+		errIs(t, "Finish after AbandonPending", s.Finish(ctx, "dead-req/0", conference.Outcome{Status: conference.StatusAccepted}), store.ErrNotPending)
+		if n, err := s.AbandonPending(ctx, cut); err != nil || n != 0 {
+			t.Errorf("second AbandonPending = %d, %v; want 0", n, err)
+		}
+		// Once live stops heartbeating, its entries go too.
+		if err := s.Leave(ctx, "live"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.AbandonPending(ctx, cut); err != nil || n != 1 {
+			t.Errorf("AbandonPending after live left = %d, %v; want 1", n, err)
 		}
 	})
 }

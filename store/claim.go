@@ -20,8 +20,8 @@ const purgeEvery = time.Minute
 //
 // The decision is a single INSERT … ON CONFLICT DO UPDATE … WHERE the stored
 // claim has expired: the database's unique key makes it atomic on both
-// backends, with no read-then-write race. Expiry uses this process's clock,
-// so replicas' clocks should agree to well within ttl.
+// backends, with no read-then-write race. Expiry uses this process's clock
+// (Config.Now), so replicas' clocks should agree to well within ttl.
 func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (claimed bool, err error) {
 	if key == "" {
 		return false, errors.New("store: claim: empty key")
@@ -29,7 +29,7 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (claim
 	if ttl <= 0 {
 		return false, fmt.Errorf("store: claim %s: ttl %v is not positive", key, ttl)
 	}
-	t := now()
+	t := s.now()
 	at, until := toMillis(t), toMillis(t.Add(ttl))
 	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO claims (claim_key, claimed_at, expires_at) VALUES (?, ?, ?)
 		ON CONFLICT (claim_key) DO UPDATE SET claimed_at = excluded.claimed_at, expires_at = excluded.expires_at
@@ -38,9 +38,9 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (claim
 	if err != nil {
 		return false, fmt.Errorf("store: claim %s: %w", key, err)
 	}
-	n, err := res.RowsAffected()
+	n, err := affected(res)
 	if err != nil {
-		return false, fmt.Errorf("store: claim %s: rows affected: %w", key, err)
+		return false, fmt.Errorf("store: claim %s: %w", key, err)
 	}
 	s.maybePurge(ctx, at)
 	return n > 0, nil

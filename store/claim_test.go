@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/mpc-bot/mpc-bot/store"
+	"github.com/mpc-bot/mpc-bot/store/storetest"
 )
 
 func TestClaimFirstWins(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := ctxFor(t)
 		for i, want := range []bool{true, false, false} {
 			got, err := s.Claim(ctx, "event-1", time.Hour)
@@ -75,19 +76,23 @@ func TestClaimConcurrentExactlyOneWins(t *testing.T) {
 
 func TestClaimExpiredKeyCanBeReclaimed(t *testing.T) {
 	forEachConfig(t, func(t *testing.T, cfg store.Config) {
+		clock := storetest.NewClock(t0)
+		cfg.Now = clock.Now
 		s := openStore(t, cfg)
 		ctx := ctxFor(t)
 		const ttl = 50 * time.Millisecond
 		if ok, err := s.Claim(ctx, "k", ttl); err != nil || !ok {
 			t.Fatalf("first Claim = %v, %v", ok, err)
 		}
+		clock.Advance(ttl - time.Millisecond)
 		if ok, err := s.Claim(ctx, "k", ttl); err != nil || ok {
-			t.Fatalf("Claim before expiry = %v, %v; want false", ok, err)
+			t.Fatalf("Claim a millisecond before expiry = %v, %v; want false", ok, err)
 		}
-		time.Sleep(2 * ttl)
+		clock.Advance(time.Millisecond)
 		if ok, err := s.Claim(ctx, "k", time.Hour); err != nil || !ok {
-			t.Fatalf("Claim after expiry = %v, %v; want true", ok, err)
+			t.Fatalf("Claim at expiry = %v, %v; want true", ok, err)
 		}
+		clock.Advance(ttl)
 		if ok, err := s.Claim(ctx, "k", ttl); err != nil || ok {
 			t.Fatalf("Claim after the reclaim = %v, %v; want false (reclaimed for an hour)", ok, err)
 		}
@@ -96,16 +101,15 @@ func TestClaimExpiredKeyCanBeReclaimed(t *testing.T) {
 		if ok, err := s.Claim(ctx, "short", ttl); err != nil || !ok {
 			t.Fatalf("Claim short = %v, %v", ok, err)
 		}
-		time.Sleep(2 * ttl)
+		clock.Advance(ttl)
 		if _, err := openStore(t, cfg).Claim(ctx, "other", time.Hour); err != nil {
 			t.Fatalf("Claim other: %v", err)
 		}
-		var n int
-		if err := rawDB(t, cfg).QueryRowContext(ctx, "SELECT COUNT(*) FROM claims WHERE claim_key = 'short'").Scan(&n); err != nil {
-			t.Fatalf("count claims: %v", err)
-		}
-		if n != 0 {
+		if n := count(t, rawDB(t, cfg), "claims", "claim_key = 'short'"); n != 0 {
 			t.Errorf("expired claim still stored after a purge")
+		}
+		if n := count(t, rawDB(t, cfg), "claims", "claim_key = 'k'"); n != 1 {
+			t.Errorf("unexpired claim purged")
 		}
 	})
 }

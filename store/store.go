@@ -1,14 +1,20 @@
-// Package store is mpc-bot's persistence: the self-service number mappings, the
-// audit trail of add requests and the idempotency keys that stop two replicas
-// from dialling the same person twice.
+// Package store is mpc-bot's persistence, and the implementation of
+// conference.Store: the requests each instance has accepted and the
+// instances' heartbeats (the Intake), the audit trail, the numbers people
+// registered themselves, channels' bridge bindings, each person's dial
+// allowance and the once-only keys. Everything that must hold across
+// replicas (one owner per request, one winner per key, one allowance per
+// person) is decided by the database in one statement or one transaction,
+// never by memory in one process.
 //
 // One Store type runs the same SQL on two backends: an embedded SQLite file
 // (modernc.org/sqlite, pure Go, so the bot stays a single static binary and
 // needs no server for a one-replica install) and PostgreSQL (pgx's
 // database/sql driver) for several replicas sharing state. The SQL is kept to
-// the portable subset both understand (TEXT, BIGINT, INSERT … ON CONFLICT);
-// the only differences are the placeholder syntax, rewritten by rebind, and
-// the auto-increment column, substituted into the migrations by ddl.
+// the portable subset both understand (TEXT, BIGINT, INSERT … ON CONFLICT …
+// RETURNING, CASE rather than GREATEST); the only differences are the
+// placeholder syntax, rewritten by rebind, and a few spellings in the
+// migrations, substituted by ddl.
 //
 // Timestamps are stored as BIGINT milliseconds since the Unix epoch (UTC).
 // That is the one time representation both backends compare, sort and index
@@ -16,7 +22,11 @@
 // type at all, and RFC 3339 text only sorts correctly when every value has the
 // same number of fractional digits, which time.RFC3339Nano does not give.
 // Millisecond precision is plenty for an audit trail; values read back are
-// time.Time in UTC, truncated to the millisecond.
+// time.Time in UTC, truncated to the millisecond. The one exception is the
+// dial allowance (limits.go), kept in nanoseconds so that waits come out
+// exact.
+//
+// The store reads the time through Config.Now, so tests can move it.
 package store
 
 import (
@@ -31,7 +41,11 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+
+	"github.com/mpc-bot/mpc-bot/conference"
 )
+
+var _ conference.Store = (*Store)(nil)
 
 // Backend names returned by Store.Backend, so callers (logs, metrics, the
 // health endpoint) can say which kind of database a replica is using.
@@ -40,19 +54,12 @@ const (
 	BackendPostgres = "postgres"
 )
 
-// Errors callers can test with errors.Is, because they call for a different
-// reaction than a broken database does.
-var (
-	// ErrNotPending is returned by FinishAdd for a request that was already
-	// finished (or denied): the first outcome recorded is the one that stands.
-	ErrNotPending = errors.New("store: add is not pending")
-	// ErrNotFound is returned by FinishAdd for a request ID that BeginAdd never
-	// recorded, which is a bug in the caller rather than a second finish.
-	ErrNotFound = errors.New("store: no such add")
-	// ErrDuplicate is returned by BeginAdd when the request ID is already
-	// recorded, so a retried request cannot overwrite the first one's outcome.
-	ErrDuplicate = errors.New("store: duplicate request id")
-)
+// ErrNotPending is returned by Finish for an audit entry that already has
+// its outcome (or was denied): the first outcome recorded is the one that
+// stands, which matters when AbandonPending on another replica got there
+// first. It matches conference.ErrDuplicate, because to the caller a
+// second outcome is a duplicate it may ignore.
+var ErrNotPending = fmt.Errorf("store: audit entry is not pending: %w", conference.ErrDuplicate)
 
 // Config says which database to use. The zero value is not usable: the
 // application fills Path with its default ("mpc-bot.db") so that the choice of
@@ -65,6 +72,10 @@ type Config struct {
 	// When set, Path is ignored: a shared server is what lets several bot
 	// replicas see one another's claims and audit rows.
 	URL string
+	// Now is the clock the store reads whenever it needs the time itself
+	// (a claim's expiry, an entry's finish, a row's update time); nil means
+	// time.Now. Tests set it to move time without sleeping.
+	Now func() time.Time
 }
 
 // Store is mpc-bot's database handle. It is safe for concurrent use by many
@@ -74,6 +85,7 @@ type Config struct {
 type Store struct {
 	db      *sql.DB
 	backend string
+	clock   func() time.Time
 
 	// nextPurge is when (Unix ms) Claim should next delete expired keys. It
 	// is per Store rather than per package so that independent Stores do not
@@ -88,10 +100,11 @@ type Store struct {
 // so fsync cost does not matter); foreign keys are off by default in SQLite
 // and on in PostgreSQL, so turn them on for one behaviour. _txlock=immediate
 // starts every transaction by taking the write lock, so two processes
-// upgrading read transactions to write ones cannot deadlock into SQLITE_BUSY.
-// WAL mode is not set here but by setWAL, because switching a new file to WAL
-// fails with SQLITE_BUSY, busy_timeout notwithstanding, when another process
-// opens it at the same moment, and a DSN pragma cannot be retried.
+// upgrading read transactions to write ones cannot deadlock into SQLITE_BUSY,
+// and a transaction's reads and writes are atomic with respect to every other
+// writer. WAL mode is not set here but by setWAL, because switching a new file
+// to WAL fails with SQLITE_BUSY, busy_timeout notwithstanding, when another
+// process opens it at the same moment, and a DSN pragma cannot be retried.
 const sqliteParams = "_pragma=busy_timeout(10000)" +
 	"&_pragma=synchronous(FULL)" +
 	"&_pragma=foreign_keys(1)" +
@@ -102,7 +115,16 @@ const sqliteParams = "_pragma=busy_timeout(10000)" +
 // processes may Open the same database at once; migrations are serialised by
 // the database.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	s := &Store{}
+	return open(ctx, cfg, migrations)
+}
+
+// open is Open with the schema history to apply, so that tests can build a
+// database as an older release left it.
+func open(ctx context.Context, cfg Config, history []string) (*Store, error) {
+	s := &Store{clock: cfg.Now}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
 	var err error
 	switch {
 	case cfg.URL != "":
@@ -141,7 +163,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, err
 		}
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, history); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -153,7 +175,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // the writer. The mode is stored in the file, so once is enough for every
 // connection. Only the switch itself can fail with SQLITE_BUSY without
 // waiting (see sqliteParams), so it is retried here for as long as
-// busy_timeout would have waited.
+// busy_timeout would have waited. That patience is real time, not
+// Config.Now, which a test may have stopped.
 func (s *Store) setWAL(ctx context.Context) error {
 	const patience = 10 * time.Second
 	deadline := time.Now().Add(patience)
@@ -213,6 +236,50 @@ func (s *Store) Ping(ctx context.Context) error {
 // database a replica actually uses.
 func (s *Store) Backend() string { return s.backend }
 
+// txAttempts bounds how often inTx runs a transaction that PostgreSQL
+// aborted to break a deadlock.
+const txAttempts = 4
+
+// inTx runs fn in a transaction and commits it. PostgreSQL breaks a deadlock
+// between two transactions (two batches locking the same rows in different
+// orders) by aborting one of them; that one is simply run again, so fn must
+// not keep results from an earlier attempt. SQLite cannot deadlock: its
+// transactions take the one write lock when they begin.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.tryTx(ctx, fn)
+		if err == nil || attempt == txAttempts || !retryable(err) {
+			return err
+		}
+	}
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() // no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// retryable reports whether err is PostgreSQL's deadlock_detected or
+// serialization_failure, after which the whole transaction may be rerun.
+func retryable(err error) bool {
+	var pg interface{ SQLState() string }
+	if !errors.As(err, &pg) {
+		return false
+	}
+	code := pg.SQLState()
+	return code == "40P01" || code == "40001"
+}
+
 // rebind rewrites the '?' placeholders the package's SQL is written with into
 // PostgreSQL's $1, $2, …. It is the one place the two dialects' placeholder
 // syntax differs; the package's SQL never has '?' inside a string literal.
@@ -235,12 +302,26 @@ func (s *Store) rebind(query string) string {
 	return b.String()
 }
 
+// placeholders returns n '?'s separated by commas, for IN lists.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
 // toMillis converts t to the stored representation (see the package comment).
 func toMillis(t time.Time) int64 { return t.UnixMilli() }
 
 // fromMillis converts a stored time back to a UTC time.Time.
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// now is the current time in UTC at the stored precision, so a value written
+// now is the store's clock in UTC at the stored precision, so a value written
 // and read back compares equal to the one the caller saw.
-func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+func (s *Store) now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
+
+// affected returns how many rows res changed.
+func affected(res sql.Result) (int, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("rows affected: %w", err)
+	}
+	return int(n), nil
+}

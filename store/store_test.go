@@ -3,7 +3,6 @@ package store_test
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,8 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mpc-bot/mpc-bot/conference"
 	"github.com/mpc-bot/mpc-bot/store"
 )
+
+// alice is a person of workspace T1 the tests register, dial for and limit.
+var alice = conference.Person{Team: "T1", User: "U1"}
 
 func TestOpenReportsBackendAndPings(t *testing.T) {
 	forEachConfig(t, func(t *testing.T, cfg store.Config) {
@@ -76,7 +79,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 		// Then sequential re-opens of the migrated database.
 		for range 2 {
 			s := openStore(t, cfg)
-			if err := s.Register(ctx, "T1", "U1", "+14155550100"); err != nil {
+			if err := s.Register(ctx, alice, "+14155550100"); err != nil {
 				t.Fatalf("Register after re-open: %v", err)
 			}
 			if err := s.Close(); err != nil {
@@ -107,17 +110,30 @@ func TestClosedStoreReturnsErrors(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
+		p := conference.Person{Team: "T", User: "U"}
 		checks := map[string]error{
 			"Ping":      s.Ping(ctx),
-			"Register":  s.Register(ctx, "T", "U", "+1"),
-			"BeginAdd":  s.BeginAdd(ctx, store.Add{RequestID: "r"}),
-			"FinishAdd": s.FinishAdd(ctx, "r", store.StatusDialled, "", ""),
+			"Register":  s.Register(ctx, p, "+1"),
+			"Begin":     s.Begin(ctx, conference.Entry{ID: "r/0"}),
+			"Finish":    s.Finish(ctx, "r/0", conference.Outcome{Status: conference.StatusAccepted}),
+			"SetState":  s.SetState(ctx, "r", conference.StateDone),
+			"Heartbeat": s.Heartbeat(ctx, "i", time.Now()),
+			"Leave":     s.Leave(ctx, "i"),
+			"Bind":      s.Bind(ctx, "T", "C", "b", p),
+			"Release":   s.Release(ctx, "k", 1, time.Second),
 		}
-		_, checks["Unregister"] = s.Unregister(ctx, "T", "U")
-		_, _, checks["Registered"] = s.Registered(ctx, "T", "U")
-		_, checks["RecentAdds"] = s.RecentAdds(ctx, "T", "C", 10)
+		_, checks["Unregister"] = s.Unregister(ctx, p)
+		_, _, checks["Registered"] = s.Registered(ctx, p)
+		_, checks["Entries"] = s.Entries(ctx, conference.EntryQuery{Team: "T", Limit: 10})
+		_, checks["FindEntry"] = s.FindEntry(ctx, "r/0")
 		_, checks["AbandonPending"] = s.AbandonPending(ctx, time.Now())
 		_, checks["Claim"] = s.Claim(ctx, "k", time.Minute)
+		_, checks["Accept"] = s.Accept(ctx, "i", time.Now(), []conference.Request{{ID: "r", Key: "k"}})
+		_, checks["Adopt"] = s.Adopt(ctx, "i", time.Now())
+		_, _, checks["FindRequest"] = s.FindRequest(ctx, "r")
+		_, _, checks["Binding"] = s.Binding(ctx, "T", "C")
+		_, checks["Reserve"] = s.Reserve(ctx, "k", 1, time.Second, 1, time.Now())
+		_, checks["Prune"] = s.Prune(ctx, conference.Retention{Audit: time.Hour}, time.Now())
 		for name, err := range checks {
 			if err == nil {
 				t.Errorf("%s on a closed store returned no error", name)
@@ -129,34 +145,55 @@ func TestClosedStoreReturnsErrors(t *testing.T) {
 	})
 }
 
-// seed writes one row of each kind, for the durability tests.
+// seed writes one row of each kind, for the durability tests. Its times are
+// real ones, because the kill -9 helper runs in another process.
 func seed(ctx context.Context, s *store.Store) error {
-	if err := s.Register(ctx, "T1", "U1", "+14155550100"); err != nil {
+	if err := s.Register(ctx, alice, "+14155550100"); err != nil {
 		return err
 	}
-	if err := s.BeginAdd(ctx, store.Add{RequestID: "req-1", TeamID: "T1", ChannelID: "C1", UserID: "U1",
-		To: "+14155550199", Role: "customer", TriggerSource: "+14155550100"}); err != nil {
+	if err := s.Begin(ctx, conference.Entry{ID: "req-1/0", Verb: conference.VerbCall, By: alice,
+		Place: conference.Place{Team: "T1", Channel: "C1"}, To: "+14155550199", Role: conference.RoleCustomer,
+		TriggerSource: "+14155550100"}); err != nil {
 		return err
 	}
 	if ok, err := s.Claim(ctx, "event-1", time.Hour); err != nil || !ok {
 		return fmt.Errorf("claim: %v, %v", ok, err)
 	}
-	return nil
+	if err := s.Heartbeat(ctx, "seeder", time.Now()); err != nil {
+		return err
+	}
+	if _, err := s.Accept(ctx, "seeder", time.Now().Add(-time.Minute), []conference.Request{{ID: "req-1", Key: "key-1", By: alice}}); err != nil {
+		return err
+	}
+	if err := s.Bind(ctx, "T1", "C1", "sales", alice); err != nil {
+		return err
+	}
+	_, err := s.Reserve(ctx, alice.Key(), 1, time.Hour, 1, time.Now())
+	return err
 }
 
 // checkSeeded checks that seed's rows are there, in a Store opened afresh.
 func checkSeeded(t *testing.T, s *store.Store) {
 	t.Helper()
 	ctx := ctxFor(t)
-	if addr, ok, err := s.Registered(ctx, "T1", "U1"); err != nil || !ok || addr != "+14155550100" {
+	if addr, ok, err := s.Registered(ctx, alice); err != nil || !ok || addr != "+14155550100" {
 		t.Errorf("Registered = %q, %v, %v; want the seeded number", addr, ok, err)
 	}
-	adds, err := s.RecentAdds(ctx, "T1", "C1", 10)
-	if err != nil || len(adds) != 1 || adds[0].RequestID != "req-1" || adds[0].Status != store.StatusPending {
-		t.Errorf("RecentAdds = %+v, %v; want the seeded pending add", adds, err)
+	entries, err := s.Entries(ctx, conference.EntryQuery{Team: "T1", Channel: "C1", Limit: 10})
+	if err != nil || len(entries) != 1 || entries[0].ID != "req-1/0" || entries[0].Status != conference.StatusPending {
+		t.Errorf("Entries = %+v, %v; want the seeded pending entry", entries, err)
 	}
 	if ok, err := s.Claim(ctx, "event-1", time.Hour); err != nil || ok {
 		t.Errorf("Claim of the seeded key = %v, %v; want false (still claimed)", ok, err)
+	}
+	if req, state, err := s.FindRequest(ctx, "req-1"); err != nil || req.Key != "key-1" || state != conference.StateQueued {
+		t.Errorf("FindRequest = %+v, %s, %v; want the seeded queued request", req, state, err)
+	}
+	if b, ok, err := s.Binding(ctx, "T1", "C1"); err != nil || !ok || b != "sales" {
+		t.Errorf("Binding = %q, %v, %v; want sales", b, ok, err)
+	}
+	if wait, err := s.Reserve(ctx, alice.Key(), 1, time.Hour, 1, time.Now()); err != nil || wait < 59*time.Minute {
+		t.Errorf("Reserve after the seeded one = %v, %v; want about an hour", wait, err)
 	}
 }
 
@@ -210,10 +247,16 @@ func TestRowsSurviveKill9(t *testing.T) {
 
 		s := openStore(t, cfg)
 		checkSeeded(t, s)
-		// The pending add the dead bot left is what AbandonPending is for.
+		// The pending entry the dead bot left is what AbandonPending is
+		// for, once its heartbeat is older than the cut-off.
 		n, err := s.AbandonPending(ctxFor(t), time.Now().Add(time.Second))
 		if err != nil || n != 1 {
 			t.Errorf("AbandonPending = %d, %v; want 1", n, err)
+		}
+		// And its request is another instance's to take over.
+		adopted, err := s.Adopt(ctxFor(t), "survivor", time.Now().Add(time.Second))
+		if err != nil || len(adopted) != 1 || adopted[0].Request.ID != "req-1" {
+			t.Errorf("Adopt = %+v, %v; want req-1", adopted, err)
 		}
 	})
 }
@@ -239,20 +282,12 @@ func TestKillHelper(t *testing.T) {
 	os.Exit(3)
 }
 
-// errIs is errors.Is with a readable failure.
-func errIs(t *testing.T, what string, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Errorf("%s: error %v, want %v", what, err, want)
-	}
-}
-
 // TestSQLitePathIsNotURI checks that a file name with URI syntax in it names
 // that file, rather than being cut at '?' or '#'.
 func TestSQLitePathIsNotURI(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "odd?name#1%20.db")
 	s := openStore(t, store.Config{Path: path})
-	if err := s.Register(ctxFor(t), "T", "U", "+1"); err != nil {
+	if err := s.Register(ctxFor(t), alice, "+1"); err != nil {
 		t.Fatalf("Register: %v", err)
 	}
 	if _, err := os.Stat(path); err != nil {

@@ -1,11 +1,13 @@
 // Package telemetry is mpc-bot's operational surface: Prometheus metrics
 // and the HTTP endpoints an orchestrator probes (/healthz, /readyz,
-// /metrics). The bot reports to it through bot.Observer, so the bot knows
-// nothing of Prometheus.
+// /metrics). The bot and the conference service report to it through
+// their Observer interfaces, so neither knows Prometheus.
 package telemetry
 
 import (
 	"time"
+
+	"github.com/mpc-bot/mpc-bot/conference"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -17,6 +19,7 @@ type Metrics struct {
 	Registry *prometheus.Registry
 
 	adds        *prometheus.CounterVec
+	actions     *prometheus.CounterVec
 	phloLatency prometheus.Histogram
 	ackLatency  *prometheus.HistogramVec
 	reconnects  prometheus.Counter
@@ -33,9 +36,13 @@ func NewMetrics() *Metrics {
 			Name: "mpcbot_adds_total",
 			Help: "People the bot asked PHLO to dial, by outcome (dialled, failed, unknown) and role.",
 		}, []string{"outcome", "role"}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mpcbot_actions_total",
+			Help: "Member actions and transfers sent to PHLO, by verb (hold, unhold, hangup, warm_transfer, cold_transfer, abort_transfer) and outcome (accepted, failed, unknown).",
+		}, []string{"verb", "outcome"}),
 		phloLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "mpcbot_phlo_request_duration_seconds",
-			Help:    "Time for one PHLO add, including 429 back-off.",
+			Help:    "Time for one PHLO request, including pacing and 429 back-off.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 		}),
 		ackLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -60,7 +67,7 @@ func NewMetrics() *Metrics {
 			Help: "1 while the Socket Mode connection is up.",
 		}),
 	}
-	m.Registry.MustRegister(m.adds, m.phloLatency, m.ackLatency, m.reconnects, m.queueDepth, m.denials, m.connected,
+	m.Registry.MustRegister(m.adds, m.actions, m.phloLatency, m.ackLatency, m.reconnects, m.queueDepth, m.denials, m.connected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -79,10 +86,20 @@ func (m *Metrics) Connected() {
 // Disconnected records the connection going down.
 func (m *Metrics) Disconnected() { m.connected.Set(0) }
 
-// Dialled records one PHLO add and how long it took.
-func (m *Metrics) Dialled(outcome, role string, d time.Duration) {
-	m.adds.WithLabelValues(outcome, role).Inc()
+// Sent records one PHLO request and how long it took: adds by outcome
+// (dialled, failed, unknown) and role, other actions by verb and outcome.
+func (m *Metrics) Sent(v conference.Verb, r conference.Role, o conference.Outcome, d time.Duration) {
 	m.phloLatency.Observe(d.Seconds())
+	if v != conference.VerbCall {
+		m.actions.WithLabelValues(string(v), string(o.Status)).Inc()
+		return
+	}
+	outcome := string(o.Status)
+	if o.Accepted() {
+		// The label value predates actions; dashboards count on it.
+		outcome = "dialled"
+	}
+	m.adds.WithLabelValues(outcome, string(r)).Inc()
 }
 
 // QueueDepth records the requests accepted and not finished.

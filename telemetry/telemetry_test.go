@@ -1,6 +1,8 @@
 package telemetry
 
 import (
+	"github.com/mpc-bot/mpc-bot/conference"
+
 	"context"
 	"errors"
 	"io"
@@ -43,8 +45,9 @@ func TestEndpoints(t *testing.T) {
 	}
 
 	m.Connected()
-	m.Dialled("dialled", "agent", 120*time.Millisecond)
-	m.Dialled("failed", "customer", time.Second)
+	m.Sent(conference.VerbCall, conference.RoleAgent, conference.Outcome{Status: conference.StatusAccepted}, 120*time.Millisecond)
+	m.Sent(conference.VerbCall, conference.RoleCustomer, conference.Outcome{Status: conference.StatusFailed}, time.Second)
+	m.Sent(conference.VerbHold, conference.RoleAgent, conference.Outcome{Status: conference.StatusAccepted}, time.Second)
 	m.Acked("slash_commands", time.Millisecond)
 	m.QueueDepth(3)
 	m.Denied("channel")
@@ -52,7 +55,8 @@ func TestEndpoints(t *testing.T) {
 	for _, want := range []string{
 		`mpcbot_adds_total{outcome="dialled",role="agent"} 1`,
 		`mpcbot_adds_total{outcome="failed",role="customer"} 1`,
-		`mpcbot_phlo_request_duration_seconds_count 2`,
+		`mpcbot_phlo_request_duration_seconds_count 3`,
+		`mpcbot_actions_total{outcome="accepted",verb="hold"} 1`,
 		`mpcbot_slack_ack_duration_seconds_count{type="slash_commands"} 1`,
 		`mpcbot_slack_connections_total 1`,
 		`mpcbot_queue_depth 3`,

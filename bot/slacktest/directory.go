@@ -2,7 +2,8 @@ package slacktest
 
 import "strings"
 
-// User is a workspace member served by users.info.
+// User is a workspace member served by users.info. Enterprise Grid users
+// have W… IDs; they work like U… IDs.
 type User struct {
 	ID       string
 	Name     string // handle, e.g. "alice"
@@ -10,6 +11,12 @@ type User struct {
 	Phone    string // served as profile.phone
 	IsBot    bool
 	Deleted  bool
+	// External marks a person from another organisation who shares a Slack
+	// Connect channel with the workspace. users.info answers user_not_found
+	// for them (one of the answers real Slack gives for people the bot's
+	// organisation cannot see), and the bot cannot DM them by user ID; they
+	// can still be in user groups, send events and get ephemeral messages.
+	External bool
 }
 
 // Channel is a conversation the chat.* methods and conversations.info know.
@@ -85,7 +92,9 @@ func (s *Server) isTopLevelLocked(channel, ts string) bool {
 //   - IM the bot is not in: channel_not_found
 //   - private channel the bot is not in: not_in_channel
 //   - public channel: allowed whether or not the bot is a member (chat:write.public)
-//   - a known user ID: allowed, posts to the DM with that user, "D"+id[1:]
+//   - a known user ID (not deleted, not External): allowed, posts to the DM
+//     with that user, DMChannelID(id)
+//   - DMChannelID of such a user: allowed
 func (s *Server) resolveChannelLocked(id string) (string, string) {
 	if id == "" {
 		return "", "channel_not_found"
@@ -99,15 +108,35 @@ func (s *Server) resolveChannelLocked(id string) (string, string) {
 		}
 		return id, ""
 	}
-	if u, ok := s.users[id]; ok && !u.Deleted {
-		return dmID(id), ""
+	if u, ok := s.users[id]; ok && !u.Deleted && !u.External {
+		return DMChannelID(id), ""
+	}
+	if _, ok := s.dmUserLocked(id); ok {
+		return id, ""
 	}
 	return "", "channel_not_found"
 }
 
-// dmID is the fake ID of the bot's DM with user id.
-func dmID(userID string) string {
+// DMChannelID returns the fake's ID of the bot's DM with a user:
+// "D"+id[1:] for U… IDs ("U123" → "D123"), "D"+id for others ("W123" →
+// "DW123").
+func DMChannelID(userID string) string {
 	return "D" + strings.TrimPrefix(userID, "U")
+}
+
+// dmUserLocked reports whether id is the DMChannelID of a user the bot can
+// DM (known, not deleted, not External), and which. s.mu must be held.
+func (s *Server) dmUserLocked(id string) (string, bool) {
+	rest, ok := strings.CutPrefix(id, "D")
+	if !ok || rest == "" {
+		return "", false
+	}
+	for _, userID := range []string{"U" + rest, rest} {
+		if u, ok := s.users[userID]; ok && DMChannelID(userID) == id && !u.Deleted && !u.External {
+			return userID, true
+		}
+	}
+	return "", false
 }
 
 func userJSON(u User) map[string]any {

@@ -3,6 +3,7 @@ package slacktest
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"slices"
 	"time"
@@ -68,6 +69,27 @@ type View struct {
 	View      json.RawMessage
 }
 
+// HomeView is a views.publish call that succeeded.
+type HomeView struct {
+	ID   string // the user's home view ID (V…), the same for every publish
+	User string
+	Hash string // the hash the publish returned; pass it to the next publish
+	View json.RawMessage
+	At   time.Time
+}
+
+// FunctionCompletion is a functions.completeSuccess or
+// functions.completeError call that succeeded.
+type FunctionCompletion struct {
+	FunctionExecutionID string
+	Method              string // "functions.completeSuccess" or "functions.completeError"
+	// Outputs are completeSuccess's outputs: string values as is, others as
+	// JSON text. Empty when slack-go sent "outputs":null.
+	Outputs map[string]string
+	Error   string // completeError's message
+	At      time.Time
+}
+
 // Call is any request to /api/<method>, successful or not, in arrival order.
 type Call struct {
 	Method string
@@ -94,6 +116,35 @@ func (s *Server) Responses() []Response { return snapshot(s, &s.responses) }
 
 // Views returns a copy of the views.* calls so far.
 func (s *Server) Views() []View { return snapshot(s, &s.views) }
+
+// HomeViews returns a copy of the views.publish calls so far, for all users
+// in order; HomeView has the latest per user.
+func (s *Server) HomeViews() []HomeView { return snapshot(s, &s.homeViews) }
+
+// HomeView returns the latest home view published for user, and false if
+// none was.
+func (s *Server) HomeView(user string) (HomeView, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range slices.Backward(s.homeViews) {
+		if v.User == user {
+			return v, true
+		}
+	}
+	return HomeView{}, false
+}
+
+// FunctionCompletions returns a copy of the functions.completeSuccess and
+// functions.completeError calls that succeeded so far.
+func (s *Server) FunctionCompletions() []FunctionCompletion {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.completes)
+	for i := range out {
+		out[i].Outputs = maps.Clone(out[i].Outputs)
+	}
+	return out
+}
 
 // Calls returns a copy of all Web API calls so far.
 func (s *Server) Calls() []Call {

@@ -7,6 +7,13 @@
 // Everything the bot does is recorded so tests can assert on it, and Wait lets
 // a test block until a recorded condition holds.
 //
+// Beyond slash commands, interactions and events it covers the App Home
+// (views.publish, OpenHome), DMs (SendDirectMessage), Workflow Builder custom
+// steps (SendFunctionExecuted, functions.complete*), Enterprise Grid and
+// Slack Connect fields, and failures: injected errors and rate limits, Web
+// API latency, dropped or disconnected sockets, Socket Mode turned off and
+// revoked tokens.
+//
 // Point a client at it with:
 //
 //	api := slack.New(slacktest.BotToken,
@@ -20,6 +27,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +55,10 @@ const (
 	VerificationToken = "fake-verification-token"
 )
 
+// DefaultScopes are the bot scopes the fake reports as granted (in the
+// X-OAuth-Scopes response header) unless WithScopes says otherwise.
+const DefaultScopes = "commands,chat:write,chat:write.public,users:read,usergroups:read,app_mentions:read,im:history"
+
 // DefaultPingInterval is how often the server sends websocket ping frames
 // unless WithPingInterval says otherwise.
 const DefaultPingInterval = 2 * time.Second
@@ -71,22 +83,44 @@ func WithTriggerTTL(d time.Duration) Option {
 	return func(s *Server) { s.triggerTTL = d }
 }
 
+// WithAPILatency makes every Web API call (/api/<method>) wait d before it
+// is answered; see SetAPILatency.
+func WithAPILatency(d time.Duration) Option {
+	return func(s *Server) { s.apiLatency = d }
+}
+
+// WithScopes sets the bot scopes reported as granted in the X-OAuth-Scopes
+// header of Web API answers to bot-token calls (default DefaultScopes).
+// WithScopes() with no scopes reports an empty header.
+func WithScopes(scopes ...string) Option {
+	return func(s *Server) { s.scopes = strings.Join(scopes, ",") }
+}
+
 // Server is a fake Slack. Create it with NewServer and stop it with Close.
 // All methods are safe for concurrent use.
 type Server struct {
 	srv          *httptest.Server
 	pingInterval time.Duration
 	triggerTTL   time.Duration
+	scopes       string
 	upgrader     websocket.Upgrader
 	handlers     map[string]apiHandler
 	wg           sync.WaitGroup // websocket handler goroutines
+	done         chan struct{}  // closed by Close
+	// upgraded, if set, runs after a websocket upgrade has been answered and
+	// before the socket is served (a test hook, see export_test.go).
+	upgraded func()
 
 	mu      sync.Mutex
 	closed  bool
 	changed chan struct{} // closed and replaced on every recorded change
 
+	apiLatency    time.Duration
+	revoked       bool // RevokeTokens was called
+	socketModeOff bool // DisableSocketMode was called (and not undone)
+
 	// id sequences
-	envSeq, eventSeq, triggerSeq, respSeq, viewSeq, tsSeq, ticketSeq int
+	envSeq, eventSeq, triggerSeq, respSeq, viewSeq, tsSeq, ticketSeq, execSeq int
 
 	// directory
 	users    map[string]User
@@ -98,15 +132,17 @@ type Server struct {
 	triggers     map[string]*trigger
 	responseURLs map[string]int // id -> uses so far
 	openViews    map[string]*openView
-	externalIDs  map[string]string // external_id -> view id
+	externalIDs  map[string]string   // external_id -> view id
+	homes        map[string]*homeTab // user -> published home view
 	tickets      map[string]bool
+	executions   map[string]*execution // function_execution_id -> execution
 
 	// fault injection
 	fails      map[string]*failFault
 	rateLimits map[string]*rateLimitFault
 
 	// sockets
-	conns   []*wsConn // every open socket
+	conns   []*wsConn // every socket from the accepted upgrade request until it is closed
 	active  []*wsConn // sockets envelopes may be routed to
 	rr      int
 	pending []frame
@@ -120,6 +156,8 @@ type Server struct {
 	updates    []Update
 	responses  []Response
 	views      []View
+	homeViews  []HomeView
+	completes  []FunctionCompletion
 	calls      []Call
 	sentAt     map[string]time.Time
 	sent       map[string]Envelope // by envelope ID, for Redeliver
@@ -129,6 +167,8 @@ type Server struct {
 func NewServer(opts ...Option) *Server {
 	s := &Server{
 		pingInterval: DefaultPingInterval,
+		scopes:       DefaultScopes,
+		done:         make(chan struct{}),
 		changed:      make(chan struct{}),
 		users:        map[string]User{},
 		channels:     map[string]Channel{},
@@ -138,7 +178,9 @@ func NewServer(opts ...Option) *Server {
 		responseURLs: map[string]int{},
 		openViews:    map[string]*openView{},
 		externalIDs:  map[string]string{},
+		homes:        map[string]*homeTab{},
 		tickets:      map[string]bool{},
+		executions:   map[string]*execution{},
 		fails:        map[string]*failFault{},
 		rateLimits:   map[string]*rateLimitFault{},
 		ackIndex:     map[string]int{},
@@ -149,6 +191,7 @@ func NewServer(opts ...Option) *Server {
 		o(s)
 	}
 	s.upgrader = websocket.Upgrader{
+		HandshakeTimeout: writeTimeout,
 		// slack-go sends Origin: https://api.slack.com, which the default
 		// check would reject.
 		CheckOrigin: func(*http.Request) bool { return true },
@@ -166,8 +209,9 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// Close closes every websocket abruptly and shuts the HTTP server down.
-// It does not wait for clients; it is safe to call more than once.
+// Close closes every websocket abruptly, cuts Web API latency short, and
+// shuts the HTTP server down. It does not wait for clients; it is safe to
+// call more than once.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -175,6 +219,7 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	close(s.done)
 	conns := append([]*wsConn(nil), s.conns...)
 	s.active = nil
 	s.notifyLocked()

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
@@ -717,5 +720,696 @@ func BenchmarkSlashCommands(b *testing.B) {
 	}
 	if err := srv.Wait(ctx, func() bool { return srv.AckCount() >= b.N }); err != nil {
 		b.Fatalf("%d of %d acks: %v", srv.AckCount(), b.N, err)
+	}
+}
+
+func TestAPILatency(t *testing.T) {
+	const d = 50 * time.Millisecond
+	srv := slacktest.NewServer(slacktest.WithAPILatency(d))
+	t.Cleanup(srv.Close)
+	srv.AddChannel(slacktest.Channel{ID: "C1", Name: "general", BotIsMember: true})
+	ctx := testCtx(t)
+	api := newAPI(srv, slacktest.BotToken)
+
+	// Every method waits, apps.connections.open too: a socket still opens.
+	start := time.Now()
+	if _, err := api.AuthTestContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < d {
+		t.Errorf("auth.test answered after %s, want >= %s", took, d)
+	}
+	c := startClient(t, srv)
+	if _, err := srv.SendEvent(map[string]any{"type": "app_mention", "channel": "C1", "user": "U1", "ts": "1.2"}); err != nil {
+		t.Fatal(err)
+	}
+	c.next(t)
+
+	// While a call waits it is recorded but has no effect; Close ends the wait.
+	srv.SetAPILatency(time.Hour)
+	errc := make(chan error, 1)
+	go func() {
+		_, _, err := api.PostMessageContext(context.Background(), "C1", slack.MsgOptionText("slow", false))
+		errc <- err
+	}()
+	if err := srv.Wait(ctx, func() bool { return srv.CallCount("chat.postMessage") == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("%d messages recorded before the latency passed", n)
+	}
+	srv.Close()
+	select {
+	case err := <-errc:
+		if err == nil {
+			t.Error("delayed call succeeded after Close")
+		}
+	case <-ctx.Done():
+		t.Fatal("Close did not cut the latency short")
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("%d messages recorded", n)
+	}
+}
+
+func homeView(blocks ...slack.Block) slack.HomeTabViewRequest {
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+func section(blockID, text string) slack.Block {
+	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil, slack.SectionBlockOptionBlockID(blockID))
+}
+
+func TestHomeTab(t *testing.T) {
+	srv := newServer(t)
+	srv.AddUser(slacktest.User{ID: "U9", Name: "ext", External: true})
+	ctx := testCtx(t)
+	api := newAPI(srv, slacktest.BotToken)
+	c := startClient(t, srv)
+
+	// Before anything is published the event has no view.
+	if _, err := srv.OpenHome("U1"); err != nil {
+		t.Fatal(err)
+	}
+	evt := c.next(t)
+	opened, ok := evt.Data.(slackevents.EventsAPIEvent).InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if !ok || opened.User != "U1" || opened.Tab != "home" || opened.Channel != slacktest.DMChannelID("U1") || opened.View != nil {
+		t.Fatalf("app_home_opened %+v", evt.Data)
+	}
+
+	publish := func(user string, v slack.HomeTabViewRequest, hash string) (*slack.ViewResponse, error) {
+		req := slack.PublishViewContextRequest{UserID: user, View: v}
+		if hash != "" {
+			req.Hash = &hash
+		}
+		return api.PublishViewContext(ctx, req)
+	}
+	first, err := publish("U1", homeView(section("a", "one")), "")
+	if err != nil || first.ID == "" || first.Type != slack.VTHomeTab || first.Hash == "" {
+		t.Fatalf("publish: %+v %v", first, err)
+	}
+	second, err := publish("U1", homeView(section("a", "two"), section("b", "three")), first.Hash)
+	if err != nil || second.ID != first.ID || second.Hash == first.Hash {
+		t.Fatalf("publish with current hash: %+v %v", second, err)
+	}
+	if _, err := publish("U1", homeView(section("a", "stale")), first.Hash); slackErr(err) != "hash_conflict" {
+		t.Errorf("stale hash: %v", err)
+	}
+	if _, err := publish("U2", homeView(), "1.nope"); slackErr(err) != "hash_conflict" {
+		t.Errorf("hash before any publish: %v", err)
+	}
+
+	// Validation.
+	many := make([]slack.Block, 101)
+	for i := range many {
+		many[i] = section(fmt.Sprint("b", i), "x")
+	}
+	modal := homeView(section("a", "x"))
+	modal.Type = slack.VTModal
+	for name, v := range map[string]slack.HomeTabViewRequest{
+		"101 blocks":         homeView(many...),
+		"duplicate block_id": homeView(section("a", "x"), section("a", "y")),
+		"modal type":         modal,
+	} {
+		_, err := publish("U2", v, "")
+		var se slack.SlackErrorResponse
+		if !errors.As(err, &se) || se.Err != "invalid_arguments" || len(se.ResponseMetadata.Messages) == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, user := range []string{"U9", "UNOPE"} {
+		if _, err := publish(user, homeView(), ""); slackErr(err) != "user_not_found" {
+			t.Errorf("publish for %s: %v", user, err)
+		}
+	}
+
+	// Records: full history and latest per user.
+	if h := srv.HomeViews(); len(h) != 2 || h[0].Hash != first.Hash || h[1].Hash != second.Hash || h[1].User != "U1" {
+		t.Errorf("HomeViews %+v", h)
+	}
+	latest, ok := srv.HomeView("U1")
+	var got slack.HomeTabViewRequest
+	if !ok || latest.ID != first.ID || latest.Hash != second.Hash || json.Unmarshal(latest.View, &got) != nil || len(got.Blocks.BlockSet) != 2 {
+		t.Errorf("HomeView(U1) = %+v %v", latest, ok)
+	}
+	if _, ok := srv.HomeView("U2"); ok {
+		t.Error("HomeView(U2) exists")
+	}
+
+	// Opening the tab again carries the published view.
+	if _, err := srv.OpenHome("U1"); err != nil {
+		t.Fatal(err)
+	}
+	opened = c.next(t).Data.(slackevents.EventsAPIEvent).InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if opened.View == nil || opened.View.ID != first.ID || opened.View.Hash != second.Hash || opened.View.Type != slack.VTHomeTab ||
+		len(opened.View.Blocks.BlockSet) != 2 {
+		t.Errorf("app_home_opened view %+v", opened.View)
+	}
+
+	// A button on the Home tab: block_actions with view.type "home".
+	envID, err := srv.SendInteraction(map[string]any{
+		"type":       "block_actions",
+		"trigger_id": srv.NewTriggerID(),
+		"team":       map[string]any{"id": slacktest.TeamID, "domain": slacktest.TeamDomain},
+		"user":       map[string]any{"id": "U1", "name": "alice", "team_id": slacktest.TeamID},
+		"api_app_id": slacktest.AppID,
+		"view": map[string]any{
+			"id": latest.ID, "type": "home", "hash": latest.Hash, "callback_id": "home",
+			"team_id": slacktest.TeamID, "app_id": slacktest.AppID, "bot_id": slacktest.BotID,
+			"blocks": json.RawMessage(`[]`), "state": map[string]any{"values": map[string]any{}},
+		},
+		"actions": []map[string]any{{
+			"type": "button", "action_id": "refresh", "block_id": "b", "value": "v1", "action_ts": "1764072000.1",
+			"text": map[string]any{"type": "plain_text", "text": "Refresh"},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt = c.next(t)
+	cb, ok := evt.Data.(slack.InteractionCallback)
+	if !ok || evt.Request.EnvelopeID != envID || evt.Request.AcceptsResponsePayload || cb.Type != slack.InteractionTypeBlockActions ||
+		cb.View.Type != slack.VTHomeTab || cb.View.ID != latest.ID || len(cb.ActionCallback.BlockActions) != 1 ||
+		cb.ActionCallback.BlockActions[0].ActionID != "refresh" || cb.ActionCallback.BlockActions[0].Value != "v1" {
+		t.Errorf("block_actions %+v / %+v", evt.Request, cb)
+	}
+}
+
+func TestViewValidation(t *testing.T) {
+	srv := newServer(t)
+	ctx := testCtx(t)
+	api := newAPI(srv, slacktest.BotToken)
+	view := slack.ModalViewRequest{Type: slack.VTModal, Title: slack.NewTextBlockObject(slack.PlainTextType, "T", false, false)}
+	for range 101 {
+		view.Blocks.BlockSet = append(view.Blocks.BlockSet, slack.NewDividerBlock())
+	}
+	trigger := srv.NewTriggerID()
+	if _, err := api.OpenViewContext(ctx, trigger, view); slackErr(err) != "invalid_arguments" {
+		t.Errorf("101 blocks: %v", err)
+	}
+	view.Blocks.BlockSet = view.Blocks.BlockSet[:100]
+	view.Type = slack.VTHomeTab
+	if _, err := api.OpenViewContext(ctx, trigger, view); slackErr(err) != "invalid_arguments" {
+		t.Errorf("home view in views.open: %v", err)
+	}
+	view.Type = slack.VTModal
+	if _, err := api.OpenViewContext(ctx, trigger, view); err != nil { // the trigger was not spent
+		t.Errorf("100 blocks: %v", err)
+	}
+}
+
+func TestDirectMessages(t *testing.T) {
+	srv := newServer(t)
+	srv.AddUser(slacktest.User{ID: "W0GRID", Name: "gina"})
+	ctx := testCtx(t)
+	api := newAPI(srv, slacktest.BotToken)
+	c := startClient(t, srv)
+
+	sent, err := srv.SendDirectMessage(slacktest.DirectMessage{User: "U2", Text: "hello bot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm := slacktest.DMChannelID("U2")
+	evt := c.next(t)
+	outer := evt.Data.(slackevents.EventsAPIEvent)
+	msg, ok := outer.InnerEvent.Data.(*slackevents.MessageEvent)
+	if !ok || dm != "D2" || msg.Channel != dm || msg.ChannelType != "im" || msg.User != "U2" || msg.Text != "hello bot" ||
+		msg.TimeStamp != sent.TS || msg.ThreadTimeStamp != "" || evt.Request.EnvelopeID != sent.EnvelopeID {
+		t.Fatalf("message event %+v", outer.InnerEvent.Data)
+	}
+	var payload struct {
+		EventID string `json:"event_id"`
+	}
+	if err := json.Unmarshal(evt.Request.Payload, &payload); err != nil || payload.EventID == "" || payload.EventID != sent.EventID {
+		t.Errorf("event_id %q, sent %+v (%v)", payload.EventID, sent, err)
+	}
+
+	// A re-delivery carries the same event_id.
+	if err := srv.Redeliver(sent.EnvelopeID, 1); err != nil {
+		t.Fatal(err)
+	}
+	evt = c.next(t)
+	if err := json.Unmarshal(evt.Request.Payload, &payload); err != nil || payload.EventID != sent.EventID || evt.Request.RetryAttempt != 1 {
+		t.Errorf("re-delivery %+v event_id %q", evt.Request, payload.EventID)
+	}
+
+	// The bot answers in the DM, in the thread and ephemerally.
+	ch, ts, err := api.PostMessageContext(ctx, dm, slack.MsgOptionText("hi", false), slack.MsgOptionTS(sent.TS))
+	if err != nil || ch != dm {
+		t.Fatalf("post to DM: %q %v", ch, err)
+	}
+	if _, err := api.PostEphemeralContext(ctx, dm, "U2", slack.MsgOptionText("psst", false), slack.MsgOptionTS(sent.TS)); err != nil {
+		t.Fatal(err)
+	}
+	if m := srv.Messages(); len(m) != 1 || m[0].Channel != dm || m[0].ThreadTS != sent.TS || m[0].UnknownThread || m[0].TS != ts {
+		t.Errorf("messages %+v", m)
+	}
+	if e := srv.Ephemerals(); len(e) != 1 || e[0].Channel != dm || e[0].User != "U2" || e[0].ThreadTS != sent.TS || e[0].UnknownThread {
+		t.Errorf("ephemerals %+v", e)
+	}
+	info, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: dm})
+	if err != nil || !info.IsIM || info.User != "U2" {
+		t.Errorf("conversations.info for DM: %+v %v", info, err)
+	}
+
+	// A reply in the DM thread, from an Enterprise Grid user.
+	reply, err := srv.SendDirectMessage(slacktest.DirectMessage{User: "W0GRID", Text: "me too", ThreadTS: "1764000000.000100"},
+		slacktest.EventOptions{EnterpriseID: "E0GRID"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer = c.next(t).Data.(slackevents.EventsAPIEvent)
+	msg = outer.InnerEvent.Data.(*slackevents.MessageEvent)
+	if msg.Channel != "DW0GRID" || msg.User != "W0GRID" || msg.ThreadTimeStamp != "1764000000.000100" || msg.TimeStamp != reply.TS ||
+		outer.EnterpriseID != "E0GRID" || reply.EventID == sent.EventID {
+		t.Errorf("grid DM %+v %+v", outer, msg)
+	}
+	if _, _, err := api.PostMessageContext(ctx, "DW0GRID", slack.MsgOptionText("ok", false)); err != nil {
+		t.Errorf("post to grid DM: %v", err)
+	}
+	if _, _, err := api.PostMessageContext(ctx, "D404", slack.MsgOptionText("x", false)); slackErr(err) != "channel_not_found" {
+		t.Errorf("DM of an unknown user: %v", err)
+	}
+}
+
+func TestFunctionExecuted(t *testing.T) {
+	srv := newServer(t)
+	ctx := testCtx(t)
+	c := startClient(t, srv)
+
+	ex, err := srv.SendFunctionExecuted(slacktest.FunctionCall{
+		CallbackID: "mpc_dial",
+		Inputs:     map[string]any{"caller": "U1", "numbers": []string{"+14155550100"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := c.next(t)
+	f, ok := evt.Data.(slackevents.EventsAPIEvent).InnerEvent.Data.(*slackevents.FunctionExecutedEvent)
+	if !ok || f.Function.CallbackID != "mpc_dial" || f.FunctionExecutionID != ex.FunctionExecutionID ||
+		f.WorkflowExecutionID != ex.WorkflowExecutionID || f.BotAccessToken != ex.BotAccessToken ||
+		!strings.HasPrefix(ex.BotAccessToken, "xwfp-") || f.Inputs["caller"] != "U1" || evt.Request.EnvelopeID != ex.EnvelopeID {
+		t.Fatalf("function_executed %+v, sent %+v", evt.Data, ex)
+	}
+	other, err := srv.SendFunctionExecuted(slacktest.FunctionCall{CallbackID: "mpc_dial"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.next(t)
+
+	// Only the execution's own token may complete it.
+	outputs := slack.FunctionCompleteSuccessRequestOptionOutput(map[string]string{"call": "ok"})
+	for _, token := range []string{slacktest.BotToken, other.BotAccessToken, "xwfp-nope"} {
+		if err := newAPI(srv, token).FunctionCompleteSuccessContext(ctx, ex.FunctionExecutionID, outputs); slackErr(err) != "invalid_auth" {
+			t.Errorf("complete with %s: %v", token, err)
+		}
+	}
+	wf := newAPI(srv, ex.BotAccessToken)
+	// While it runs, the workflow token works like the bot token.
+	if _, _, err := wf.PostMessageContext(ctx, "C1", slack.MsgOptionText("dialing", false)); err != nil {
+		t.Errorf("post with the workflow token: %v", err)
+	}
+	if err := wf.FunctionCompleteSuccessContext(ctx, ex.FunctionExecutionID, outputs); err != nil {
+		t.Fatal(err)
+	}
+	if err := wf.FunctionCompleteSuccessContext(ctx, ex.FunctionExecutionID, outputs); slackErr(err) != "execution_not_in_running_state" {
+		t.Errorf("second completion: %v", err)
+	}
+	if err := wf.FunctionCompleteErrorContext(ctx, ex.FunctionExecutionID, "late"); slackErr(err) != "execution_not_in_running_state" {
+		t.Errorf("error after success: %v", err)
+	}
+	if _, _, err := wf.PostMessageContext(ctx, "C1", slack.MsgOptionText("done", false)); slackErr(err) != "invalid_auth" {
+		t.Errorf("workflow token after completion: %v", err)
+	}
+
+	ow := newAPI(srv, other.BotAccessToken)
+	if err := ow.FunctionCompleteErrorContext(ctx, other.FunctionExecutionID, ""); slackErr(err) != "invalid_arguments" {
+		t.Errorf("empty error message: %v", err)
+	}
+	if err := ow.FunctionCompleteErrorContext(ctx, other.FunctionExecutionID, "no number"); err != nil {
+		t.Fatal(err)
+	}
+
+	third, err := srv.SendFunctionExecuted(slacktest.FunctionCall{CallbackID: "mpc_dial"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.next(t)
+	if err := newAPI(srv, third.BotAccessToken).FunctionCompleteSuccessContext(ctx, third.FunctionExecutionID); err != nil {
+		t.Errorf("success without outputs (outputs:null): %v", err)
+	}
+
+	got := srv.FunctionCompletions()
+	if len(got) != 3 ||
+		got[0].FunctionExecutionID != ex.FunctionExecutionID || got[0].Method != "functions.completeSuccess" || got[0].Outputs["call"] != "ok" ||
+		got[1].FunctionExecutionID != other.FunctionExecutionID || got[1].Method != "functions.completeError" || got[1].Error != "no number" ||
+		got[2].FunctionExecutionID != third.FunctionExecutionID || len(got[2].Outputs) != 0 {
+		t.Errorf("completions %+v", got)
+	}
+}
+
+func TestScopesHeader(t *testing.T) {
+	ctx := testCtx(t)
+	for _, tc := range []struct {
+		opts []slacktest.Option
+		want string
+	}{
+		{nil, slacktest.DefaultScopes},
+		{[]slacktest.Option{slacktest.WithScopes("commands", "chat:write")}, "commands,chat:write"},
+	} {
+		srv := slacktest.NewServer(tc.opts...)
+		res, err := newAPI(srv, slacktest.BotToken).AuthTestContext(ctx)
+		if err != nil || res.Header.Get("X-OAuth-Scopes") != tc.want {
+			t.Errorf("X-OAuth-Scopes %q (%v), want %q", res.Header.Get("X-OAuth-Scopes"), err, tc.want)
+		}
+		srv.Close()
+	}
+	if !strings.Contains(slacktest.DefaultScopes, "im:history") || !strings.HasPrefix(slacktest.DefaultScopes, "commands,") {
+		t.Errorf("DefaultScopes %q", slacktest.DefaultScopes)
+	}
+}
+
+// TestConnectionCheck opens connections the way a start-up check does,
+// closing them at once, and then runs a real client.
+func TestConnectionCheck(t *testing.T) {
+	srv := newServer(t)
+	ctx := testCtx(t)
+	api := newAPI(srv, slacktest.BotToken)
+	// A URL that is never dialed.
+	if _, _, err := api.StartSocketModeContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Dialed and closed at once, before reading anything, with and
+	// without a close frame.
+	for _, graceful := range []bool{false, true} {
+		_, url, err := api.StartSocketModeContext(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, _, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if graceful {
+			_ = ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+		}
+		_ = ws.Close()
+		// The URL was single use.
+		if _, resp, err := websocket.DefaultDialer.DialContext(ctx, url, nil); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("second dial of %s: %v", url, err)
+		}
+	}
+	if err := srv.Wait(ctx, func() bool { return srv.OpenConnections() == 0 }); err != nil {
+		t.Fatalf("open connections %d", srv.OpenConnections())
+	}
+	if n := srv.ConnectionsOpened(); n != 2 {
+		t.Errorf("ConnectionsOpened = %d", n)
+	}
+	envID, _, _, err := srv.SendSlashCommand(slacktest.SlashCommand{Text: "after check", UserID: "U1", ChannelID: "C1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startClient(t, srv)
+	if cmd := c.next(t).Data.(slack.SlashCommand); cmd.Text != "after check" {
+		t.Errorf("got %+v", cmd)
+	}
+	if _, err := srv.WaitAck(ctx, envID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readFrames reads text frames from ws until it fails and returns them
+// with the read error.
+func readFrames(t *testing.T, ws *websocket.Conn) ([]map[string]any, error) {
+	t.Helper()
+	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second)) // a hang guard only
+	var frames []map[string]any
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			return frames, err
+		}
+		var f map[string]any
+		if err := json.Unmarshal(data, &f); err != nil {
+			t.Fatalf("frame %s: %v", data, err)
+		}
+		frames = append(frames, f)
+	}
+}
+
+func TestDisableSocketMode(t *testing.T) {
+	srv := newServer(t)
+	ctx := testCtx(t)
+	api := newAPI(srv, slacktest.BotToken)
+
+	// A raw socket sees hello, the disconnect and a close frame.
+	_, url, err := api.StartSocketModeContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	_, unused, err := api.StartSocketModeContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startClient(t, srv)
+	if err := srv.Wait(ctx, func() bool { return srv.OpenConnections() == 2 }); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.DisableSocketMode()
+	frames, err := readFrames(t, ws)
+	if len(frames) != 2 || frames[0]["type"] != "hello" || frames[1]["type"] != "disconnect" || frames[1]["reason"] != "link_disabled" ||
+		!websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		t.Errorf("frames %v, then %v", frames, err)
+	}
+	// slack-go reconnects and is refused; nothing is open any more.
+	opens := srv.CallCount("apps.connections.open")
+	if err := srv.Wait(ctx, func() bool {
+		return srv.OpenConnections() == 0 && srv.CallCount("apps.connections.open") > opens
+	}); err != nil {
+		t.Fatalf("open %d, apps.connections.open %d", srv.OpenConnections(), srv.CallCount("apps.connections.open"))
+	}
+	if _, _, err := api.StartSocketModeContext(ctx); slackErr(err) != slacktest.SocketModeDisabledError {
+		t.Errorf("apps.connections.open while disabled: %v", err)
+	}
+	if _, resp, err := websocket.DefaultDialer.DialContext(ctx, unused, nil); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("dial while disabled: %v", err)
+	}
+
+	// Sent while disabled, delivered once slack-go gets back in.
+	envID, _, _, err := srv.SendSlashCommand(slacktest.SlashCommand{Text: "queued", UserID: "U1", ChannelID: "C1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.EnableSocketMode()
+	if cmd := c.next(t).Data.(slack.SlashCommand); cmd.Text != "queued" {
+		t.Errorf("got %+v", cmd)
+	}
+	if _, err := srv.WaitAck(ctx, envID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRevokeTokens(t *testing.T) {
+	srv := newServer(t)
+	ctx := testCtx(t)
+	api := newAPI(srv, slacktest.BotToken)
+	c := startClient(t, srv)
+	ex, err := srv.SendFunctionExecuted(slacktest.FunctionCall{CallbackID: "f"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.next(t)
+
+	srv.RevokeTokens()
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("x", false)); slackErr(err) != "token_revoked" {
+		t.Errorf("chat.postMessage: %v", err)
+	}
+	if _, err := api.GetUserInfoContext(ctx, "U1"); slackErr(err) != "token_revoked" {
+		t.Errorf("users.info: %v", err)
+	}
+	if _, err := api.AuthTestContext(ctx); slackErr(err) != "token_revoked" {
+		t.Errorf("auth.test: %v", err)
+	}
+	if err := newAPI(srv, ex.BotAccessToken).FunctionCompleteErrorContext(ctx, ex.FunctionExecutionID, "x"); slackErr(err) != "token_revoked" {
+		t.Errorf("functions.completeError: %v", err)
+	}
+	if _, err := newAPI(srv, "xoxb-other").AuthTestContext(ctx); slackErr(err) != "invalid_auth" {
+		t.Errorf("a wrong token: %v", err)
+	}
+	if _, _, err := api.StartSocketModeContext(ctx); slackErr(err) != "invalid_auth" {
+		t.Errorf("apps.connections.open: %v", err)
+	}
+
+	sent, err := srv.SendTokensRevoked()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := c.next(t)
+	rev, ok := evt.Data.(slackevents.EventsAPIEvent).InnerEvent.Data.(*slackevents.TokensRevokedEvent)
+	if !ok || evt.Request.EnvelopeID != sent.EnvelopeID || len(rev.Tokens.Bot) != 1 || rev.Tokens.Bot[0] != slacktest.BotUserID {
+		t.Errorf("tokens_revoked %+v", evt.Data)
+	}
+}
+
+func TestEnterpriseAndSlackConnect(t *testing.T) {
+	srv := newServer(t)
+	srv.AddUser(slacktest.User{ID: "W0EXT", Name: "xavier", External: true})
+	srv.AddUser(slacktest.User{ID: "W0GRID", Name: "gina"})
+	srv.AddUserGroup("S1", "mixed", "U1", "W0EXT")
+	ctx := testCtx(t)
+	api := newAPI(srv, slacktest.BotToken)
+	c := startClient(t, srv)
+
+	if _, err := api.GetUserInfoContext(ctx, "W0EXT"); slackErr(err) != "user_not_found" {
+		t.Errorf("users.info for an external user: %v", err)
+	}
+	if _, err := api.GetUsersInfoContext(ctx, "U1", "W0EXT"); slackErr(err) != "user_not_found" {
+		t.Errorf("users.info list with an external user: %v", err)
+	}
+	if u, err := api.GetUserInfoContext(ctx, "W0GRID"); err != nil || u.Name != "gina" {
+		t.Errorf("users.info for a grid user: %+v %v", u, err)
+	}
+	if m, err := api.GetUserGroupMembersContext(ctx, "S1"); err != nil || len(m) != 2 || m[1] != "W0EXT" {
+		t.Errorf("group members %v %v", m, err)
+	}
+	if _, err := api.PostEphemeralContext(ctx, "C1", "W0EXT", slack.MsgOptionText("hi", false)); err != nil {
+		t.Errorf("ephemeral to an external user in a shared channel: %v", err)
+	}
+
+	// Slash command from an org-wide install.
+	_, _, _, err := srv.SendSlashCommand(slacktest.SlashCommand{
+		UserID: "W0GRID", ChannelID: "C1", EnterpriseID: "E0GRID", EnterpriseName: "Grid Org", IsEnterpriseInstall: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := c.next(t).Data.(slack.SlashCommand)
+	if cmd.EnterpriseID != "E0GRID" || cmd.EnterpriseName != "Grid Org" || !cmd.IsEnterpriseInstall || cmd.UserID != "W0GRID" || cmd.UserName != "gina" {
+		t.Errorf("slash command %+v", cmd)
+	}
+
+	// An event from an external user in a Slack Connect channel.
+	_, err = srv.SendEvent(map[string]any{
+		"type": "app_mention", "user": "W0EXT", "text": "<@UBOTFAKE> add", "ts": "1764000000.000300",
+		"channel": "C1", "event_ts": "1764000000.000300", "user_team": "T0OTHER",
+	}, slacktest.EventOptions{EventID: "Ev0CUSTOM", EnterpriseID: "E0GRID", IsEnterpriseInstall: true, IsExtSharedChannel: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := c.next(t)
+	ev := evt.Data.(slackevents.EventsAPIEvent)
+	var outer struct {
+		EventID        string                     `json:"event_id"`
+		Authorizations []slack.EventAuthorization `json:"authorizations"`
+	}
+	if err := json.Unmarshal(evt.Request.Payload, &outer); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := ev.InnerEvent.Data.(*slackevents.AppMentionEvent)
+	if !ok || m.User != "W0EXT" || ev.EnterpriseID != "E0GRID" || !ev.IsExtSharedChannel || outer.EventID != "Ev0CUSTOM" ||
+		len(outer.Authorizations) != 1 || outer.Authorizations[0].EnterpriseID != "E0GRID" || !outer.Authorizations[0].IsEnterpriseInstall {
+		t.Errorf("event %+v, outer %+v", ev, outer)
+	}
+
+	// Interactions carry whatever the payload says.
+	if _, err := srv.SendInteraction(map[string]any{
+		"type": "shortcut", "callback_id": "mpc_add", "trigger_id": srv.NewTriggerID(),
+		"user":                  map[string]any{"id": "W0GRID", "team_id": slacktest.TeamID},
+		"team":                  map[string]any{"id": slacktest.TeamID, "enterprise_id": "E0GRID"},
+		"enterprise":            map[string]any{"id": "E0GRID", "name": "Grid Org"},
+		"is_enterprise_install": true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cb := c.next(t).Data.(slack.InteractionCallback)
+	if cb.Enterprise.ID != "E0GRID" || !cb.IsEnterpriseInstall || cb.User.ID != "W0GRID" {
+		t.Errorf("interaction %+v", cb)
+	}
+}
+
+// TestBreakWhileHandshaking covers the window in which the client has its
+// 101 answer (slack-go reports "connected") but the fake has not started
+// serving the socket: a Disconnect or DropConnections then must still
+// reach that socket, or the client never reconnects.
+func TestBreakWhileHandshaking(t *testing.T) {
+	for name, breakIt := range map[string]func(*slacktest.Server){
+		"disconnect": func(s *slacktest.Server) { s.Disconnect("refresh_requested") },
+		"drop":       func(s *slacktest.Server) { s.DropConnections() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			entered, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			hook := func() {
+				once.Do(func() { // only the first socket waits
+					close(entered)
+					<-release
+				})
+			}
+			srv := slacktest.NewServer(slacktest.WithPingInterval(100*time.Millisecond), slacktest.WithUpgradeHook(hook))
+			t.Cleanup(srv.Close)
+			ctx := testCtx(t)
+			c := startClient(t, srv)
+			select {
+			case <-entered:
+			case <-ctx.Done():
+				t.Fatal("the client did not connect")
+			}
+			breakIt(srv)
+			close(release)
+			if err := srv.Wait(ctx, func() bool { return srv.ConnectionsOpened() == 2 && srv.OpenConnections() == 1 }); err != nil {
+				t.Fatalf("no reconnect: opened=%d open=%d", srv.ConnectionsOpened(), srv.OpenConnections())
+			}
+			envID, _, _, err := srv.SendSlashCommand(slacktest.SlashCommand{Text: "after", UserID: "U1", ChannelID: "C1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.next(t)
+			if _, err := srv.WaitAck(ctx, envID); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestDisconnectRightAfterConnected does what bot/e2e_test.go's
+// TestReconnectsAfterDisconnectAndDrop does: Disconnect as soon as
+// slack-go reports EventTypeConnected, several times in a row.
+func TestDisconnectRightAfterConnected(t *testing.T) {
+	const rounds = 10
+	srv := slacktest.NewServer(slacktest.WithPingInterval(100 * time.Millisecond))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	smc := socketmode.New(newAPI(srv, slacktest.BotToken))
+	runDone := make(chan error, 1)
+	go func() { runDone <- smc.RunContext(ctx) }()
+	drainDone := make(chan struct{})
+	go func() {
+		defer close(drainDone)
+		n := 0
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case evt := <-smc.Events:
+				if evt.Type == socketmode.EventTypeConnected && n < rounds {
+					n++
+					srv.Disconnect("refresh_requested")
+				}
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		<-runDone
+		<-drainDone
+	}()
+	if err := srv.Wait(ctx, func() bool { return srv.ConnectionsOpened() == rounds+1 && srv.OpenConnections() == 1 }); err != nil {
+		t.Fatalf("opened=%d open=%d", srv.ConnectionsOpened(), srv.OpenConnections())
 	}
 }

@@ -10,32 +10,65 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// writeTimeout bounds every websocket write, so a stuck client cannot wedge
-// a writer goroutine.
+// writeTimeout bounds every websocket write and the upgrade handshake, so a
+// stuck client cannot wedge a goroutine of the fake.
 const writeTimeout = 10 * time.Second
 
-// frame is a text frame queued for a socket.
+// SocketModeDisabledError is the error apps.connections.open answers while
+// Socket Mode is turned off (DisableSocketMode). Slack does not document
+// which code real Slack sends then; this one is a plausible stand-in. It is
+// not one of the codes slack-go treats as fatal, so slack-go keeps retrying
+// with backoff until EnableSocketMode.
+const SocketModeDisabledError = "socket_mode_disabled"
+
+// frame is a frame queued for a socket.
 type frame struct {
 	data       []byte
 	envelopeID string // "" for hello and disconnect frames
+	close      bool   // write a close frame and close the socket
 }
 
-// wsConn is one Socket Mode websocket. Only its writer goroutine writes to
-// ws; its queue is guarded by Server.mu.
+// wsConn is one Socket Mode websocket, registered from the moment the fake
+// accepts the upgrade request. Only its writer goroutine writes to ws; its
+// queue is guarded by Server.mu.
 type wsConn struct {
-	ws       *websocket.Conn
 	queue    []frame
 	wake     chan struct{} // capacity 1: "the queue is not empty"
 	done     chan struct{} // closed by shutdown
 	doneOnce sync.Once
+
+	wsMu sync.Mutex
+	ws   *websocket.Conn // nil until the upgrade is done
 }
 
-// shutdown closes the socket abruptly (no close frame) and stops its writer.
+func newWSConn() *wsConn {
+	return &wsConn{wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// attach hands c the upgraded socket. It reports false, and leaves closing
+// ws to the caller, if c was shut down during the handshake.
+func (c *wsConn) attach(ws *websocket.Conn) bool {
+	c.wsMu.Lock()
+	defer c.wsMu.Unlock()
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	c.ws = ws
+	return true
+}
+
+// shutdown closes the socket abruptly (no close frame) and stops its
+// writer. During the handshake it makes attach fail instead.
 func (c *wsConn) shutdown() {
-	c.doneOnce.Do(func() {
-		close(c.done)
-		_ = c.ws.Close()
-	})
+	c.doneOnce.Do(func() { close(c.done) })
+	c.wsMu.Lock()
+	ws := c.ws
+	c.wsMu.Unlock()
+	if ws != nil {
+		_ = ws.Close()
+	}
 }
 
 // enqueueLocked appends f to c's write queue. s.mu must be held.
@@ -59,27 +92,34 @@ func (s *Server) routeLocked(f frame) {
 }
 
 // handleSocket serves the websocket URL that apps.connections.open issued.
-// Each URL (ticket) works once; others get 401 before the upgrade.
+// Each URL (ticket) works once; others get 401 before the upgrade, and
+// every URL gets 403 while Socket Mode is disabled.
+//
+// The socket is registered (counted, routable, hello queued) before the
+// 101 answer is written, so a client that has seen its connection open is
+// always covered by Disconnect, DropConnections and DisableSocketMode.
 func (s *Server) handleSocket(w http.ResponseWriter, r *http.Request) {
-	ticket := r.URL.Query().Get("ticket")
-	s.mu.Lock()
-	ok := s.tickets[ticket] && !s.closed
-	delete(s.tickets, ticket)
-	s.mu.Unlock()
-	if !ok {
-		http.Error(w, "invalid or used ticket", http.StatusUnauthorized)
+	if !websocket.IsWebSocketUpgrade(r) {
+		http.Error(w, "not a websocket upgrade", http.StatusBadRequest)
 		return
 	}
-	ws, err := s.upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return // the upgrader has answered
-	}
-	c := &wsConn{ws: ws, wake: make(chan struct{}, 1), done: make(chan struct{})}
-
+	ticket := r.URL.Query().Get("ticket")
+	c := newWSConn()
 	s.mu.Lock()
-	if s.closed {
+	valid := s.tickets[ticket]
+	delete(s.tickets, ticket)
+	switch {
+	case s.closed:
 		s.mu.Unlock()
-		_ = ws.Close()
+		http.Error(w, "server closed", http.StatusServiceUnavailable)
+		return
+	case s.socketModeOff:
+		s.mu.Unlock()
+		http.Error(w, "socket mode is disabled", http.StatusForbidden)
+		return
+	case !valid:
+		s.mu.Unlock()
+		http.Error(w, "invalid or used ticket", http.StatusUnauthorized)
 		return
 	}
 	s.wg.Add(1)
@@ -96,6 +136,21 @@ func (s *Server) handleSocket(w http.ResponseWriter, r *http.Request) {
 	s.notifyLocked()
 	s.mu.Unlock()
 
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// The client never saw this socket open.
+		s.forget(c, true)
+		return // the upgrader has answered
+	}
+	if s.upgraded != nil {
+		s.upgraded()
+	}
+	if !c.attach(ws) { // dropped or closed during the handshake
+		_ = ws.Close()
+		s.forget(c, false)
+		return
+	}
+
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -104,11 +159,20 @@ func (s *Server) handleSocket(w http.ResponseWriter, r *http.Request) {
 	s.readLoop(c)
 	c.shutdown()
 	<-writerDone
+	s.forget(c, false)
+}
 
+// forget unregisters a socket that is gone. Envelopes that never made it
+// out go to another socket or wait for the next one. uncount takes it out
+// of ConnectionsOpened too (the upgrade failed).
+func (s *Server) forget(c *wsConn, uncount bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if uncount {
+		s.opened--
+	}
 	s.conns = slices.DeleteFunc(s.conns, func(x *wsConn) bool { return x == c })
 	s.removeActiveLocked(c)
-	// Envelopes that never made it out go to another socket or wait.
 	for _, f := range c.queue {
 		if f.envelopeID != "" {
 			s.routeLocked(f)
@@ -116,7 +180,6 @@ func (s *Server) handleSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	c.queue = nil
 	s.notifyLocked()
-	s.mu.Unlock()
 }
 
 func (s *Server) removeActiveLocked(c *wsConn) {
@@ -178,6 +241,13 @@ func (s *Server) writeLoop(c *wsConn) {
 		s.mu.Unlock()
 
 		for i, f := range batch {
+			if f.close {
+				msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "link_disabled")
+				_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeTimeout))
+				s.requeue(c, batch[i+1:])
+				c.shutdown()
+				return
+			}
 			if f.envelopeID != "" {
 				s.mu.Lock()
 				s.sentAt[f.envelopeID] = time.Now()
@@ -186,9 +256,7 @@ func (s *Server) writeLoop(c *wsConn) {
 			}
 			_ = c.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
 			if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
-				s.mu.Lock()
-				c.queue = append(slices.Clone(batch[i:]), c.queue...)
-				s.mu.Unlock()
+				s.requeue(c, batch[i:])
 				c.shutdown()
 				return
 			}
@@ -210,6 +278,14 @@ func (s *Server) writeLoop(c *wsConn) {
 	}
 }
 
+// requeue puts frames that were not written back at the head of c's queue,
+// for forget to route elsewhere.
+func (s *Server) requeue(c *wsConn, frames []frame) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.queue = append(slices.Clone(frames), c.queue...)
+}
+
 func helloFrame(numConnections int) []byte {
 	data, _ := json.Marshal(map[string]any{
 		"type":            "hello",
@@ -224,15 +300,22 @@ func helloFrame(numConnections int) []byte {
 	return data
 }
 
-// Disconnect writes {"type":"disconnect","reason":reason,…} to every open
-// socket, after the frames already queued for it. From then on no envelopes
-// are routed to those sockets; they wait for the socket slack-go opens next.
-func (s *Server) Disconnect(reason string) {
+func disconnectFrame(reason string) []byte {
 	data, _ := json.Marshal(map[string]any{
 		"type":       "disconnect",
 		"reason":     reason,
 		"debug_info": map[string]any{"host": "applink-fake"},
 	})
+	return data
+}
+
+// Disconnect writes {"type":"disconnect","reason":reason,…} to every open
+// socket, after the frames already queued for it; a socket whose upgrade is
+// still being answered gets it right after its hello. From then on no
+// envelopes are routed to those sockets; they wait for the socket slack-go
+// opens next.
+func (s *Server) Disconnect(reason string) {
+	data := disconnectFrame(reason)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.conns {
@@ -242,8 +325,9 @@ func (s *Server) Disconnect(reason string) {
 	s.rr = 0
 }
 
-// DropConnections closes every open socket abruptly, without a close frame.
-// Envelopes still queued for them are routed to the next socket.
+// DropConnections closes every open socket abruptly, without a close frame
+// (a socket whose upgrade is still being answered is closed right after
+// it). Envelopes still queued for them are routed to the next socket.
 func (s *Server) DropConnections() {
 	s.mu.Lock()
 	conns := slices.Clone(s.conns)
@@ -255,15 +339,48 @@ func (s *Server) DropConnections() {
 	}
 }
 
-// ConnectionsOpened returns how many websocket sessions were ever established.
+// DisableSocketMode turns Socket Mode off for the app, as an admin does in
+// the app settings: every open socket gets
+// {"type":"disconnect","reason":"link_disabled",…} after the frames already
+// queued for it and is then closed (close code 1000). Until
+// EnableSocketMode, apps.connections.open answers ok:false with
+// SocketModeDisabledError and websocket URLs answer 403 instead of
+// upgrading; envelopes sent meanwhile wait for the next socket.
+func (s *Server) DisableSocketMode() {
+	data := disconnectFrame("link_disabled")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.socketModeOff = true
+	clear(s.tickets)
+	for _, c := range s.conns {
+		c.enqueueLocked(frame{data: data})
+		c.enqueueLocked(frame{close: true})
+	}
+	s.active = nil
+	s.rr = 0
+}
+
+// EnableSocketMode undoes DisableSocketMode: apps.connections.open issues
+// websocket URLs again.
+func (s *Server) EnableSocketMode() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.socketModeOff = false
+}
+
+// ConnectionsOpened returns how many websocket sessions were ever
+// established. A socket is counted when the fake accepts its upgrade
+// request, before it answers 101, so a client never sees a connection open
+// that is not counted yet.
 func (s *Server) ConnectionsOpened() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.opened
 }
 
-// OpenConnections returns how many websockets are open now, including ones
-// that were sent a disconnect and are not closed yet.
+// OpenConnections returns how many websockets are open now, counted as in
+// ConnectionsOpened, including ones that were sent a disconnect and are not
+// closed yet.
 func (s *Server) OpenConnections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -17,6 +17,64 @@ type openView struct {
 	rootID     string
 }
 
+// homeTab is the home view published for one user.
+type homeTab struct {
+	id     string
+	v      *openView
+	fields map[string]json.RawMessage
+}
+
+// View limits Slack enforces (api.slack.com/reference/block-kit/views).
+const (
+	maxViewBlocks     = 100
+	maxViewBytes      = 250 << 10
+	maxPrivateMeta    = 3000
+	maxViewCallbackID = 255
+)
+
+// validateView applies Slack's view rules: type wantType, at most 100
+// blocks, unique block_ids, private_metadata and callback_id limits
+// (invalid_arguments, with the reasons in response_metadata.messages, as
+// Slack answers), and at most 250 KB (view_too_large).
+func validateView(raw json.RawMessage, fields map[string]json.RawMessage, wantType string) (map[string]any, string) {
+	if len(raw) > maxViewBytes {
+		return nil, "view_too_large"
+	}
+	var msgs []string
+	if typ := stringField(fields, "type"); typ != wantType {
+		msgs = append(msgs, fmt.Sprintf("[ERROR] must be %q, got %q [json-pointer:/view/type]", wantType, typ))
+	}
+	var blocks []struct {
+		BlockID string `json:"block_id"`
+	}
+	if b, ok := fields["blocks"]; ok && string(b) != "null" && json.Unmarshal(b, &blocks) != nil {
+		msgs = append(msgs, "[ERROR] must be an array of blocks [json-pointer:/view/blocks]")
+	}
+	if len(blocks) > maxViewBlocks {
+		msgs = append(msgs, fmt.Sprintf("[ERROR] must provide a maximum of %d items [json-pointer:/view/blocks]", maxViewBlocks))
+	}
+	seen := map[string]bool{}
+	for i, b := range blocks {
+		if b.BlockID == "" {
+			continue
+		}
+		if seen[b.BlockID] {
+			msgs = append(msgs, fmt.Sprintf("[ERROR] duplicate block_id %q [json-pointer:/view/blocks/%d/block_id]", b.BlockID, i))
+		}
+		seen[b.BlockID] = true
+	}
+	if len(stringField(fields, "private_metadata")) > maxPrivateMeta {
+		msgs = append(msgs, fmt.Sprintf("[ERROR] must be at most %d characters [json-pointer:/view/private_metadata]", maxPrivateMeta))
+	}
+	if len(stringField(fields, "callback_id")) > maxViewCallbackID {
+		msgs = append(msgs, fmt.Sprintf("[ERROR] must be at most %d characters [json-pointer:/view/callback_id]", maxViewCallbackID))
+	}
+	if len(msgs) > 0 {
+		return map[string]any{"response_metadata": map[string]any{"messages": msgs}}, "invalid_arguments"
+	}
+	return nil, ""
+}
+
 // consumeTriggerLocked spends a trigger ID: invalid_trigger_id if the fake
 // never issued it, expired_trigger_id if it was used or is older than the TTL.
 func (s *Server) consumeTriggerLocked(id string) string {
@@ -99,7 +157,7 @@ func viewJSON(fields map[string]json.RawMessage, id string, v *openView) map[str
 }
 
 // viewsOpen serves views.open; trigger_id must be one the fake issued and
-// that was not used yet.
+// that was not used yet, and the view must pass validateView as a "modal".
 func (s *Server) viewsOpen(r *apiRequest) (map[string]any, string) {
 	return s.openOrPush(r, "views.open")
 }
@@ -117,6 +175,9 @@ func (s *Server) openOrPush(r *apiRequest, method string) (map[string]any, strin
 	if e != "" {
 		return nil, e
 	}
+	if details, e := validateView(raw, fields, "modal"); e != "" {
+		return details, e
+	}
 	if e := s.consumeTriggerLocked(triggerID); e != "" {
 		return nil, e
 	}
@@ -130,14 +191,17 @@ func (s *Server) openOrPush(r *apiRequest, method string) (map[string]any, strin
 }
 
 // viewsUpdate serves views.update: view_id or external_id must name a view
-// the fake opened (not_found), and a hash, if given, must be the current one
-// (hash_conflict).
+// the fake opened (not_found), a hash, if given, must be the current one
+// (hash_conflict), and the view must pass validateView as a "modal".
 func (s *Server) viewsUpdate(r *apiRequest) (map[string]any, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	raw, fields, e := viewParam(r)
 	if e != "" {
 		return nil, e
+	}
+	if details, e := validateView(raw, fields, "modal"); e != "" {
+		return details, e
 	}
 	id := r.params.Get("view_id")
 	if id == "" {
@@ -154,4 +218,43 @@ func (s *Server) viewsUpdate(r *apiRequest) (map[string]any, string) {
 	s.views = append(s.views, View{ID: id, Method: "views.update", View: raw})
 	s.notifyLocked()
 	return map[string]any{"view": viewJSON(fields, id, v)}, ""
+}
+
+// viewsPublish serves views.publish (App Home): user_id must be a user the
+// bot can see (user_not_found), the view must pass validateView as a
+// "home", and a hash, if given, must be the one of the user's current home
+// view (hash_conflict, also when nothing was published yet). A user's home
+// view keeps its ID across publishes and gets a new hash each time.
+func (s *Server) viewsPublish(r *apiRequest) (map[string]any, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	user := r.params.Get("user_id")
+	raw, fields, e := viewParam(r)
+	if e != "" {
+		return nil, e
+	}
+	if user == "" {
+		return nil, "invalid_arguments"
+	}
+	if u, ok := s.users[user]; !ok || u.Deleted || u.External {
+		return nil, "user_not_found"
+	}
+	if details, e := validateView(raw, fields, "home"); e != "" {
+		return details, e
+	}
+	home := s.homes[user]
+	if h := r.params.Get("hash"); h != "" && (home == nil || h != home.v.hash) {
+		return nil, "hash_conflict"
+	}
+	if home == nil {
+		s.viewSeq++
+		id := fmt.Sprintf("V%09d", s.viewSeq)
+		home = &homeTab{id: id, v: &openView{rootID: id}}
+		s.homes[user] = home
+	}
+	s.rehashLocked(home.v)
+	home.fields = fields
+	s.homeViews = append(s.homeViews, HomeView{ID: home.id, User: user, Hash: home.v.hash, View: raw, At: r.at})
+	s.notifyLocked()
+	return map[string]any{"view": viewJSON(fields, home.id, home.v)}, ""
 }

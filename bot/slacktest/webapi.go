@@ -36,7 +36,11 @@ func (s *Server) apiHandlers() map[string]apiHandler {
 		"views.open":            s.viewsOpen,
 		"views.update":          s.viewsUpdate,
 		"views.push":            s.viewsPush,
+		"views.publish":         s.viewsPublish,
 		"apps.connections.open": s.appsConnectionsOpen,
+
+		"functions.completeSuccess": s.functionsCompleteSuccess,
+		"functions.completeError":   s.functionsCompleteError,
 	}
 }
 
@@ -52,8 +56,8 @@ type rateLimitFault struct {
 
 // FailNext makes the next n calls of method (e.g. "chat.postMessage" or
 // "apps.connections.open") answer HTTP 200 {"ok":false,"error":slackError}
-// after the token check. It replaces an earlier FailNext for method; n <= 0
-// clears it.
+// after the latency and the token check. It replaces an earlier FailNext for
+// method; n <= 0 clears it.
 func (s *Server) FailNext(method, slackError string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -98,7 +102,32 @@ func (s *Server) takeFaultLocked(method string) (retryAfter time.Duration, limit
 	return 0, false, ""
 }
 
-// handleAPI serves /api/<method>.
+// SetAPILatency changes the Web API latency at run time: every Web API call
+// that arrives from then on is answered only after d (0 for none). The call
+// is recorded (Calls) on arrival and takes effect (messages, views, …) when
+// it is answered. The wait ends early when the server is closed (the call
+// then answers HTTP 503 and has no effect) or the client gives up. Response
+// URLs and the websocket are not delayed.
+func (s *Server) SetAPILatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apiLatency = d
+}
+
+// RevokeTokens revokes the app's tokens, as uninstalling the app does: from
+// then on every Web API call with the bot token (or a workflow token from
+// SendFunctionExecuted) answers ok:false "token_revoked", and
+// apps.connections.open with the app token answers "invalid_auth", which
+// slack-go treats as fatal. Open sockets stay open; send the event with
+// SendTokensRevoked. There is no undo.
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revoked = true
+}
+
+// handleAPI serves /api/<method>: record the call, wait the latency, check
+// the token, apply injected faults, then run the method's handler.
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, token, perr := parseAPIRequest(r)
@@ -106,8 +135,23 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, At: req.at, Params: cloneValues(req.params)})
+	latency := s.apiLatency
 	s.notifyLocked()
 	s.mu.Unlock()
+
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-s.done:
+			t.Stop()
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ok": false, "error": "service_unavailable"})
+			return
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 
 	if perr != "" {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": perr})
@@ -121,17 +165,13 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	want := BotToken
-	if method == "apps.connections.open" {
-		want = AppToken
+	asBot, authErr := s.authorize(method, token, req)
+	if asBot {
+		// Slack reports the token's scopes on every answer.
+		w.Header().Set("X-OAuth-Scopes", s.scopes)
 	}
-	switch token {
-	case "":
-		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "not_authed"})
-		return
-	case want:
-	default:
-		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_auth"})
+	if authErr != "" {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": authErr})
 		return
 	}
 
@@ -150,15 +190,56 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp, slackErr := h(req)
-	if slackErr != "" {
-		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": slackErr})
-		return
-	}
 	if resp == nil {
 		resp = map[string]any{}
 	}
+	if slackErr != "" {
+		// resp may carry details such as response_metadata.
+		resp["error"] = slackErr
+		resp["ok"] = false
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
 	resp["ok"] = true
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// authorize checks the token of a call to method. asBot reports that the
+// token is the bot's (BotToken or a workflow token), whose scopes the answer
+// reports. Rules:
+//   - no token: not_authed
+//   - apps.connections.open: AppToken only (invalid_auth, also once revoked)
+//   - functions.completeSuccess/completeError: only the token of the
+//     execution named by function_execution_id (invalid_auth)
+//   - every other method: BotToken, or the token of a running workflow
+//     execution (invalid_auth)
+//   - a bot or workflow token after RevokeTokens: token_revoked
+func (s *Server) authorize(method, token string, r *apiRequest) (asBot bool, slackErr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case token == "":
+		return false, "not_authed"
+	case method == "apps.connections.open":
+		if token != AppToken || s.revoked {
+			return false, "invalid_auth"
+		}
+		return false, ""
+	case method == "functions.completeSuccess" || method == "functions.completeError":
+		ex := s.executions[r.params.Get("function_execution_id")]
+		if ex == nil || token != ex.token {
+			return false, "invalid_auth"
+		}
+	case token == BotToken:
+	default:
+		if !s.runningExecutionTokenLocked(token) {
+			return false, "invalid_auth"
+		}
+	}
+	if s.revoked {
+		return true, "token_revoked"
+	}
+	return true, ""
 }
 
 // parseAPIRequest reads the parameters and the token of a Web API request.
@@ -231,6 +312,7 @@ func rawOrNil(s string) json.RawMessage {
 	return json.RawMessage(s)
 }
 
+// authTest serves auth.test; handleAPI adds the X-OAuth-Scopes header.
 func (s *Server) authTest(*apiRequest) (map[string]any, string) {
 	return map[string]any{
 		"url":     "https://" + TeamDomain + ".slack.com/",
@@ -243,7 +325,8 @@ func (s *Server) authTest(*apiRequest) (map[string]any, string) {
 }
 
 // usersInfo serves users.info: "user" (or slack-go's "users", comma
-// separated, answered with a "users" list).
+// separated, answered with a "users" list). Unknown and External users are
+// user_not_found.
 func (s *Server) usersInfo(r *apiRequest) (map[string]any, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -251,7 +334,7 @@ func (s *Server) usersInfo(r *apiRequest) (map[string]any, string) {
 		var users []map[string]any
 		for id := range strings.SplitSeq(list, ",") {
 			u, ok := s.users[strings.TrimSpace(id)]
-			if !ok {
+			if !ok || u.External {
 				return nil, "user_not_found"
 			}
 			users = append(users, userJSON(u))
@@ -259,7 +342,7 @@ func (s *Server) usersInfo(r *apiRequest) (map[string]any, string) {
 		return map[string]any{"users": users}, ""
 	}
 	u, ok := s.users[r.params.Get("user")]
-	if !ok {
+	if !ok || u.External {
 		return nil, "user_not_found"
 	}
 	return map[string]any{"user": userJSON(u)}, ""
@@ -276,21 +359,35 @@ func (s *Server) usergroupsUsersList(r *apiRequest) (map[string]any, string) {
 }
 
 // conversationsInfo serves conversations.info. Like Slack, it hides private
-// channels and IMs the bot is not a member of (channel_not_found).
+// channels and IMs the bot is not a member of (channel_not_found). The DM
+// of a known user (DMChannelID) is an IM the bot is in.
 func (s *Server) conversationsInfo(r *apiRequest) (map[string]any, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.channels[r.params.Get("channel")]
+	id := r.params.Get("channel")
+	c, ok := s.channels[id]
+	if !ok {
+		if user, isDM := s.dmUserLocked(id); isDM {
+			ch := channelJSON(Channel{ID: id, IM: true, BotIsMember: true})
+			ch["user"] = user
+			return map[string]any{"channel": ch}, ""
+		}
+	}
 	if !ok || ((c.Private || c.IM) && !c.BotIsMember) {
 		return nil, "channel_not_found"
 	}
 	return map[string]any{"channel": channelJSON(c)}, ""
 }
 
-// appsConnectionsOpen issues a single-use websocket URL.
+// appsConnectionsOpen issues a single-use websocket URL, or answers
+// SocketModeDisabledError while Socket Mode is off. A URL that is never
+// dialed, or dialed and closed at once, does no harm.
 func (s *Server) appsConnectionsOpen(*apiRequest) (map[string]any, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.socketModeOff {
+		return nil, SocketModeDisabledError
+	}
 	s.ticketSeq++
 	ticket := fmt.Sprintf("fake-ticket-%d", s.ticketSeq)
 	s.tickets[ticket] = true

@@ -12,27 +12,34 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
+	"github.com/mpc-bot/mpc-bot/conference"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
 	"github.com/mpc-bot/mpc-bot/store"
 	"github.com/mpc-bot/mpc-bot/store/storetest"
 )
 
 // TestKillDuringAddLeavesARecord kills the bot with SIGKILL while PHLO is
-// still answering: the audit trail already holds the add, and it comes
-// out as outcome unknown, never as lost or as dialled.
+// still answering: the audit trail already holds the add as pending, and
+// the next start takes the dead process's request over, records the add
+// as outcome unknown (never lost, never dialled again) and tells the
+// person so.
 func TestKillDuringAddLeavesARecord(t *testing.T) {
 	fs, fp := newFakes(t)
 	dbPath := filepath.Join(t.TempDir(), "audit.db")
-	env := append(settingsFor(t, fs, fp), "MPC_DB_PATH="+dbPath, "MPC_HTTP_ADDR=")
+	env := append(settingsFor(t, fs, fp), "MPC_DB_PATH="+dbPath, "MPC_TAKEOVER_AFTER=2s")
 	cmd, out := start(t, env...)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := fs.Wait(ctx, func() bool { return fs.OpenConnections() == 1 }); err != nil {
 		t.Fatalf("not connected: %v\n%s", err, out)
 	}
 	fp.Enqueue(phlotest.Response{Status: 201, Delay: 30 * time.Second})
-	if _, _, _, err := fs.SendSlashCommand(slacktest.SlashCommand{Text: "+14155550100 customer", UserID: "U0CALLER", ChannelID: "C0INCIDENT"}); err != nil {
+	env0, responseURL, _, err := fs.SendSlashCommand(slacktest.SlashCommand{Text: "+14155550100 customer", UserID: "U0CALLER", ChannelID: "C0INCIDENT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.WaitAck(ctx, env0); err != nil {
 		t.Fatal(err)
 	}
 	if err := fp.Wait(ctx, 1); err != nil {
@@ -48,23 +55,38 @@ func TestKillDuringAddLeavesARecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	adds, err := st.RecentAdds(ctx, slacktest.TeamID, "C0INCIDENT", 10)
-	if err != nil || len(adds) != 1 {
-		t.Fatalf("after kill -9: %+v, %v", adds, err)
+	entries, err := st.Entries(ctx, conference.EntryQuery{Team: slacktest.TeamID, Channel: "C0INCIDENT", Limit: 10})
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("after kill -9: %+v, %v", entries, err)
 	}
-	a := adds[0]
-	if a.Status != store.StatusPending || a.To != "+14155550100" || a.Role != "customer" || a.TriggerSource != "+14155550199" || a.UserID != "U0CALLER" {
-		t.Fatalf("the add was not recorded before PHLO answered: %+v", a)
+	e := entries[0]
+	if e.Status != conference.StatusPending || e.To != "+14155550100" || e.Role != "customer" || e.TriggerSource != "+14155550199" || e.By.User != "U0CALLER" {
+		t.Fatalf("the add was not recorded before PHLO answered: %+v", e)
 	}
-	// What the next start-up does with adds older than any live replica's:
-	// their outcome is unknown.
-	if n, err := st.AbandonPending(ctx, time.Now().Add(time.Second)); err != nil || n != 1 {
-		t.Fatalf("AbandonPending = %d, %v", n, err)
+
+	// The next start finds the dead process's request once its heartbeat
+	// is stale, and tells the person the outcome is unknown.
+	restarted, out2 := start(t, env...)
+	told := func() bool {
+		for _, r := range fs.Responses() {
+			if r.URL == responseURL && strings.Contains(r.Text, "outcome is unknown") {
+				return true
+			}
+		}
+		return false
 	}
-	adds, _ = st.RecentAdds(ctx, slacktest.TeamID, "C0INCIDENT", 10)
-	if adds[0].Status != store.StatusUnknown || !strings.Contains(adds[0].Error, "stopped") {
-		t.Errorf("abandoned add: %+v", adds[0])
+	if err := fs.Wait(ctx, told); err != nil {
+		t.Fatalf("the person was not told after the restart: %v\n%s", err, out2)
 	}
+	entries, _ = st.Entries(ctx, conference.EntryQuery{Team: slacktest.TeamID, Channel: "C0INCIDENT", Limit: 10})
+	if entries[0].Status != conference.StatusUnknown || entries[0].Cause != conference.CauseStopped {
+		t.Errorf("abandoned add: %+v", entries[0])
+	}
+	if n := len(fp.Requests()); n != 1 {
+		t.Errorf("PHLO got %d requests; the restart must not dial again", n)
+	}
+	_ = restarted.Process.Signal(syscall.SIGTERM)
+	waitExit(t, restarted, 10*time.Second)
 }
 
 // TestTwoProcessesOneDatabaseDialOnce starts two bot processes sharing a
@@ -73,7 +95,7 @@ func TestKillDuringAddLeavesARecord(t *testing.T) {
 func TestTwoProcessesOneDatabaseDialOnce(t *testing.T) {
 	run := func(t *testing.T, dbSetting string) {
 		fs, fp := newFakes(t)
-		settings := append(settingsFor(t, fs, fp), dbSetting, "MPC_HTTP_ADDR=")
+		settings := append(settingsFor(t, fs, fp), dbSetting)
 		first, out1 := start(t, settings...)
 		second, out2 := start(t, settings...)
 
@@ -94,15 +116,16 @@ func TestTwoProcessesOneDatabaseDialOnce(t *testing.T) {
 		if err := fs.Wait(ctx, func() bool { return fs.AckCount() >= 2 && len(fs.Messages()) >= 2 }); err != nil {
 			t.Fatalf("no outcome: %v\n%s\n%s", err, out1, out2)
 		}
-		time.Sleep(500 * time.Millisecond)
-		if n := len(fp.Requests()); n != 1 {
-			t.Errorf("two processes made %d PHLO requests for one envelope", n)
-		}
+		// A graceful stop finishes everything accepted, so once both have
+		// exited nothing can still be on its way to PHLO.
 		for _, p := range []*os.Process{first.Process, second.Process} {
 			_ = p.Signal(syscall.SIGTERM)
 		}
 		waitExit(t, first, 10*time.Second)
 		waitExit(t, second, 10*time.Second)
+		if n := len(fp.Requests()); n != 1 {
+			t.Errorf("two processes made %d PHLO requests for one envelope", n)
+		}
 	}
 	storetest.ForEachBackend(t, func(t *testing.T, cfg store.Config) {
 		if cfg.URL != "" {

@@ -1,6 +1,7 @@
 // Command mpc-bot lets Slack users add people to a running Plivo PHLO
-// Multi-Party Call with /mpc-add. It connects over Socket Mode, so it needs
-// no public URL. Settings come from the environment; see README.md.
+// Multi-Party Call, and steer them once they are on. It connects over
+// Socket Mode, so it needs no public URL. Settings come from the
+// environment; see README.md.
 //
 //	mpc-bot            run the bot
 //	mpc-bot sandbox    try it against a built-in fake Slack and fake PHLO
@@ -25,6 +26,8 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/mpc-bot/mpc-bot/bot"
+	"github.com/mpc-bot/mpc-bot/bridges"
+	"github.com/mpc-bot/mpc-bot/conference"
 	"github.com/mpc-bot/mpc-bot/config"
 	"github.com/mpc-bot/mpc-bot/directory"
 	"github.com/mpc-bot/mpc-bot/phlo"
@@ -64,21 +67,34 @@ type Main struct {
 	Logger   *slog.Logger
 	// SocketOptions tune the Socket Mode client; tests shorten timeouts.
 	SocketOptions []socketmode.Option
-	// Bot tunes the bot; zero values take bot.New's defaults.
-	Bot bot.Config
-	// OnStart, if set, sees the bot just before it connects.
-	OnStart func(*bot.Bot)
+	// Service tunes the conference service (timeouts, heartbeats); its
+	// zero values take the defaults, and Main fills in what the settings
+	// say.
+	Service conference.Config
+	// OnStart, if set, sees the running parts just before they connect.
+	OnStart func(Running)
 }
 
-// Run connects and serves until ctx ends, then finishes adds in flight.
+// Running is what Main started, for tests and the sandbox.
+type Running struct {
+	Bot     *bot.Bot
+	Service *conference.Service
+}
+
+// Idle reports whether nothing is in flight: no envelope being recorded,
+// no request running, no message being posted.
+func (r Running) Idle() bool { return r.Bot.Busy() == 0 && r.Service.Busy() == 0 }
+
+// Run connects and serves until ctx ends, then ends what it can at once and
+// finishes PHLO requests already sent.
 func (m *Main) Run(ctx context.Context) error {
 	log := m.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := m.Settings
+	cfg := m.Service
 
-	cfg := m.Bot
 	if s.Directory != "" {
 		d, err := directory.Load(s.Directory, s.DefaultRegion)
 		if err != nil {
@@ -87,11 +103,19 @@ func (m *Main) Run(ctx context.Context) error {
 		cfg.Directory = d
 		log.Info("loaded directory", "people", d.Len())
 	}
-
+	def := conference.Bridge{Name: conference.DefaultBridge, PhloID: s.PhloID, NodeID: s.PhloNodeID, Description: "PHLO_ID and PHLO_NODE_ID"}
+	brs, err := conference.NewBridges(def)
+	if s.Bridges != "" {
+		brs, err = bridges.Load(s.Bridges, def)
+	}
+	if err != nil {
+		return fmt.Errorf("MPC_BRIDGES: %w", err)
+	}
 	pol, err := s.Policy()
 	if err != nil {
 		return err
 	}
+
 	st, err := store.Open(ctx, store.Config{Path: s.DBPath, URL: s.DatabaseURL})
 	if err != nil {
 		// The URL may hold a password: name the setting, not the value.
@@ -102,28 +126,25 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	defer st.Close()
 	log.Info("opened the database", "backend", st.Backend())
-	// Adds left pending by a bot that was killed get their true status:
-	// unknown. Only old ones, since other replicas may be mid-add.
-	if n, err := st.AbandonPending(ctx, time.Now().Add(-abandonAfter)); err != nil {
-		log.Warn("could not mark abandoned adds", "err", redactURL(err.Error(), s.DatabaseURL))
-	} else if n > 0 {
-		log.Warn("marked adds left pending by a stopped bot as outcome unknown", "adds", n)
-	}
 
+	budget := phlo.Budget{Requests: s.RateLimitRequests(), Per: s.RateLimitPer()}
+	pacer, err := phlo.NewPacer(budget)
+	if err != nil {
+		return fmt.Errorf("PHLO_RATE_LIMIT: %w", err)
+	}
 	pc, err := phlo.New(phlo.Config{
-		BaseURL:   s.PhloBaseURL,
-		AuthID:    s.PlivoAuthID,
-		AuthToken: s.PlivoAuthToken,
-		PhloID:    s.PhloID,
-		NodeID:    s.PhloNodeID,
+		BaseURL:      s.PhloBaseURL,
+		AuthID:       s.PlivoAuthID,
+		AuthToken:    s.PlivoAuthToken,
+		Pacer:        pacer,
+		NumberFormat: phlo.NumberFormat(s.PhloNumberFormat),
 	})
 	if err != nil {
 		return err
 	}
 	defer pc.CloseIdleConnections()
 
-	metrics := telemetry.NewMetrics()
-	cfg.API = slack.New(s.SlackBotToken,
+	api := slack.New(s.SlackBotToken,
 		slack.OptionAppLevelToken(s.SlackAppToken),
 		slack.OptionAPIURL(s.SlackAPIURL),
 		slack.OptionHTTPClient(&http.Client{Timeout: 20 * time.Second}),
@@ -131,16 +152,31 @@ func (m *Main) Run(ctx context.Context) error {
 		slack.OptionRetryConfig(slack.RetryConfig{MaxRetries: 3, RetryAfterDuration: 5 * time.Second, RetryAfterJitter: time.Second}),
 		slack.OptionLog(slog.NewLogLogger(log.Handler(), slog.LevelDebug)),
 	)
-	cfg.PHLO = pc
+	metrics := telemetry.NewMetrics()
+	ws := bot.NewWorkspace(api, time.Now)
+
 	cfg.Store = st
+	cfg.Calls = &phlo.Switchboard{Client: pc}
+	cfg.Bridges = brs
 	cfg.Policy = pol
-	cfg.ShowNumbers = s.ShowNumbers
-	cfg.UserDialsPerMinute = s.UserDialsPerMinute
-	cfg.DefaultRegion = s.DefaultRegion
+	cfg.Profiles = ws
+	cfg.Groups = ws
 	cfg.Logger = log
 	cfg.Observer = metrics
-	cfg.SocketOptions = append(cfg.SocketOptions, m.SocketOptions...)
-	b, err := bot.New(cfg)
+	cfg.DefaultRegion = s.DefaultRegion
+	cfg.DialsPerMinute = s.UserDialsPerMinute
+	cfg.Retention = conference.Retention{Audit: s.AuditRetention(), Denials: s.DenialRetention()}
+	if cfg.DeadAfter == 0 {
+		cfg.DeadAfter, cfg.HeartbeatEvery, cfg.AdoptEvery = s.TakeoverAfter, s.TakeoverAfter/4, s.TakeoverAfter/2
+	}
+	svc, err := conference.New(cfg)
+	if err != nil {
+		return err
+	}
+	b, err := bot.New(bot.Config{
+		API: api, Service: svc, Workspace: ws, DefaultRegion: s.DefaultRegion, ShowNumbers: s.ShowNumbers,
+		Logger: log, Observer: metrics, SocketOptions: m.SocketOptions,
+	})
 	if err != nil {
 		return err
 	}
@@ -157,6 +193,9 @@ func (m *Main) Run(ctx context.Context) error {
 				if err := st.Ping(ctx); err != nil {
 					return errors.New("database unreachable")
 				}
+				if svc.StoreFault() != nil {
+					return errors.New("database writes are failing")
+				}
 				return nil
 			}},
 		), log)
@@ -167,10 +206,29 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	if m.OnStart != nil {
-		m.OnStart(b)
+		m.OnStart(Running{Bot: b, Service: svc})
 	}
-	log.Info("mpc-bot starting", "slack_api", s.SlackAPIURL, "phlo_base", s.PhloBaseURL, "phlo_id", s.PhloID, "node_id", s.PhloNodeID, "region", s.DefaultRegion)
+	log.Info("mpc-bot starting", "instance", svc.Instance(), "slack_api", s.SlackAPIURL, "phlo_base", s.PhloBaseURL,
+		"bridges", brs.Names(), "region", s.DefaultRegion, "phlo_budget", budget.String(), "number_format", s.PhloNumberFormat)
+
+	// The service outlives the socket: when Slack goes away (or ctx ends)
+	// it still ends what it accepted and tells people.
+	svcCtx, stopService := context.WithCancel(ctx)
+	defer stopService()
+	svcDone := make(chan error, 1)
+	go func() { svcDone <- svc.Run(svcCtx, b) }()
+	select {
+	case <-svc.Started():
+	case err := <-svcDone:
+		return err
+	}
+
 	err = b.Run(ctx)
+	stopService()
+	if serr := <-svcDone; serr != nil && err == nil {
+		err = serr
+	}
+	b.Wait(10 * time.Second)
 	if errors.Is(err, bot.ErrSlackAuth) {
 		return fmt.Errorf("%w (check SLACK_BOT_TOKEN, and SLACK_APP_TOKEN: an app-level token with connections:write, with Socket Mode enabled)", err)
 	}
@@ -179,11 +237,6 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	return err
 }
-
-// abandonAfter is how old a pending add must be before start-up calls its
-// outcome unknown: longer than any add can take (the add timeout plus the
-// shutdown drain), so a live replica's adds are never touched.
-const abandonAfter = 5 * time.Minute
 
 // redactURL removes a database URL, which may carry a password, from text.
 func redactURL(text, dbURL string) string {

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mpc-bot/mpc-bot/bot"
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
 	"github.com/mpc-bot/mpc-bot/config"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
@@ -62,7 +61,7 @@ func runSandbox(ctx context.Context, stdin io.Reader, out io.Writer) error {
 	}
 
 	cfg := fp.Config()
-	started := make(chan *bot.Bot, 1)
+	started := make(chan Running, 1)
 	m := &Main{
 		Settings: config.Settings{
 			SlackBotToken: slacktest.BotToken, SlackAppToken: slacktest.AppToken, SlackAPIURL: fs.APIURL(),
@@ -71,14 +70,14 @@ func runSandbox(ctx context.Context, stdin io.Reader, out io.Writer) error {
 			DBPath: filepath.Join(dir, "sandbox.db"), UserDialsPerMinute: 30,
 		},
 		Logger:  slog.New(slog.DiscardHandler),
-		OnStart: func(b *bot.Bot) { started <- b },
+		OnStart: func(r Running) { started <- r },
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
 	go func() { done <- m.Run(runCtx) }()
 
-	var b *bot.Bot
+	var b Running
 	select {
 	case b = <-started:
 	case err := <-done:
@@ -168,11 +167,11 @@ func (v *sandboxView) send(line string) error {
 }
 
 // settle waits until the bot acked and finished everything it took on.
-func (v *sandboxView) settle(ctx context.Context, b *bot.Bot) {
+func (v *sandboxView) settle(ctx context.Context, b Running) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	_ = v.fs.Wait(ctx, func() bool { return v.fs.AckCount() > v.acks })
-	for b.InFlight() > 0 && ctx.Err() == nil {
+	for !b.Idle() && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
 }

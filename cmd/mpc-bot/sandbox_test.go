@@ -18,14 +18,14 @@ func TestSandboxThroughStdin(t *testing.T) {
 	}
 	got := string(out)
 	for _, want := range []string{
-		"#incident   :telephone_receiver: @you is adding +1415•••0100 to the call as agent.",
-		"└ thread   :white_check_mark: Plivo is dialling +1415•••0100 as agent. PHLO api_id",
+		"#incident   :telephone_receiver: @you is adding +1•••0100 to the call as agent.",
+		"└ thread   :white_check_mark: Plivo is dialling +1•••0100 as agent. PHLO api_id",
 		`{"action":"call","to":"+14155550100","role":"agent","trigger_source":"+14155550199"}`,
 		"→ 201 api_id",
 		"@you is adding @alice and @bob to the call as customer.",
 		`"to":"sip:bob@example.sip.plivo.com","role":"customer"`,
 		"only you    :warning: `+1 415` is not a number or SIP address I can dial",
-		"I know no number for anyone named, so nothing was dialled: @carol",
+		"Nothing was done: @carol: no number registered",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("sandbox output lacks %q", want)

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -29,8 +30,8 @@ type reply struct {
 	apiID  string
 }
 
-// ServeHTTP records the request, picks a queued or default answer, applies
-// the delay and writes it.
+// ServeHTTP records the request, applies the account limit, picks a
+// queued, failing or default answer, applies the delay and writes it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
 	rec := Request{
@@ -49,24 +50,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Role, rec.TriggerSource = fields.str("role"), fields.str("trigger_source")
 	}
 
-	canned, queued := s.next()
+	p := s.next()
 	var rep reply
-	if queued && canned.Status != 0 {
-		rep = reply{status: canned.Status, body: []byte(canned.Body)}
+	var delay time.Duration
+	switch {
+	case p.limited:
+		id := NewAPIID()
+		rep = reply{status: http.StatusTooManyRequests, body: plivoBody(id, limitMessage(s.cfg.AccountLimit)), apiID: id}
+		w.Header().Set("Content-Type", "application/json")
+	case p.queued && p.canned.Status != 0:
+		rep = reply{status: p.canned.Status, body: []byte(p.canned.Body)}
 		var env struct {
 			APIID string `json:"api_id"`
 		}
 		if json.Unmarshal(rep.body, &env) == nil {
 			rep.apiID = env.APIID
 		}
-		if canned.Header.Get("Content-Type") == "" && json.Valid(rep.body) {
+		if p.canned.Header.Get("Content-Type") == "" && json.Valid(rep.body) {
 			w.Header().Set("Content-Type", "application/json")
 		}
-	} else {
+		delay = p.canned.Delay
+	case !p.queued && p.failure.Status != 0:
+		id := NewAPIID()
+		msg := ""
+		if p.failure.Status >= 300 {
+			msg = http.StatusText(p.failure.Status)
+		}
+		rep = reply{status: p.failure.Status, body: plivoBody(id, msg), apiID: id}
+		w.Header().Set("Content-Type", "application/json")
+		delay = p.failure.Delay
+	default:
 		rep = s.defaultReply(r, rec, rt, fields, jsonErr)
 		w.Header().Set("Content-Type", "application/json")
+		delay = p.failure.Delay
+		if p.queued {
+			delay = p.canned.Delay
+		}
 	}
-	for k, vs := range canned.Header {
+	for k, vs := range p.canned.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
@@ -74,19 +95,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Status, rec.APIID = rep.status, rep.apiID
 	s.record(rec)
 
-	if canned.Delay > 0 {
-		t := time.NewTimer(canned.Delay)
+	if delay > 0 {
+		t := time.NewTimer(delay)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
-			return // the client gave up; nobody to answer
+			// The client gave up; nobody to answer.
+			panic(http.ErrAbortHandler)
 		case <-s.closing:
-			return
+			// Cut the connection without answering. Returning would let
+			// net/http send an implicit 200, a success Plivo never gave.
+			panic(http.ErrAbortHandler)
 		}
 	}
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(rep.body)
+}
+
+// limitMessage is the "error" of a 429 from AccountLimit.
+func limitMessage(l Limit) string {
+	return fmt.Sprintf("Too many requests: the account allows %d API requests per %v.", l.Requests, l.Per)
 }
 
 // defaultReply answers like Plivo: auth, then route and ids, then method,
@@ -99,12 +128,17 @@ func (s *Server) defaultReply(r *http.Request, rec Request, rt route, fields jso
 	if !rec.AuthOK {
 		return fail(http.StatusUnauthorized, "authentication failed")
 	}
+	ph := s.phlos[rt.phloID]
+	node, nodeOK := Node{}, false
+	if ph != nil {
+		node, nodeOK = ph.nodes[rt.nodeID]
+	}
 	switch {
 	case rt.kind == routeUnknown:
 		return fail(http.StatusNotFound, "not found")
-	case rt.phloID != s.cfg.PhloID:
+	case ph == nil:
 		return fail(http.StatusNotFound, "phlo not found")
-	case rt.kind != routePhlo && rt.nodeID != s.cfg.NodeID:
+	case rt.kind != routePhlo && !nodeOK:
 		return fail(http.StatusNotFound, "multi_party_call node not found")
 	}
 
@@ -113,11 +147,11 @@ func (s *Server) defaultReply(r *http.Request, rec Request, rt route, fields jso
 		now := time.Now().UTC().Format("2006-01-02 15:04:05.000000+00:00")
 		var v any
 		if rt.kind == routePhlo {
-			v = map[string]string{"api_id": id, "phlo_id": s.cfg.PhloID, "name": "phlotest", "created_on": now}
+			v = map[string]string{"api_id": id, "phlo_id": rt.phloID, "name": ph.name, "created_on": now}
 		} else {
 			v = map[string]string{
-				"api_id": id, "node_id": s.cfg.NodeID, "phlo_id": s.cfg.PhloID,
-				"name": "Multi-Party Call_1", "node_type": "multi_party_call", "created_on": now,
+				"api_id": id, "node_id": node.NodeID, "phlo_id": node.PhloID,
+				"name": node.NodeName, "node_type": node.NodeType, "created_on": now,
 			}
 		}
 		b, _ := json.Marshal(v)
@@ -125,6 +159,9 @@ func (s *Server) defaultReply(r *http.Request, rec Request, rt route, fields jso
 	}
 	if r.Method != http.MethodPost || rt.kind == routePhlo {
 		return fail(http.StatusMethodNotAllowed, "method not allowed")
+	}
+	if node.NodeType != NodeTypeMPC {
+		return fail(http.StatusNotFound, "multi_party_call node not found")
 	}
 
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {

@@ -3,8 +3,11 @@
 //
 // By default the server behaves like Plivo's Multi-Party Call endpoints
 // (basic auth, PHLO and node ids, parameter validation, 201 with a fresh
-// api_id). Enqueue overrides the next responses, e.g. to simulate 429, 500,
-// malformed bodies or slow answers. Every request is recorded.
+// api_id) for one or several PHLOs and nodes. It can also enforce an
+// account limit (429 beyond N requests in any window), fail every request
+// until told otherwise (SetFailure), or answer the next requests with
+// canned responses (Enqueue), e.g. to simulate 429, 500, malformed bodies
+// or slow answers. Every request is recorded.
 package phlotest
 
 import (
@@ -14,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"time"
 )
 
 // Defaults used for zero Config fields. They look like real Plivo values
@@ -23,14 +27,26 @@ const (
 	DefaultAuthToken = "phlotest-auth-token-do-not-use-in-prod-00"
 	DefaultPhloID    = "0f4cfa5a-4d8b-4f3b-9c62-6b7d1c3a9e01"
 	DefaultNodeID    = "8e1d3b2c-7a6f-4c5e-9d0b-2f3a4b5c6d02"
+	DefaultPhloName  = "phlotest"
+	DefaultNodeName  = "Multi-Party Call_1"
+	NodeTypeMPC      = "multi_party_call"
 )
 
 // Config configures a Server. Zero fields get the Default* values.
 type Config struct {
 	// AuthID and AuthToken are the only credentials accepted.
 	AuthID, AuthToken string
-	// PhloID and NodeID are the only PHLO and MPC node that exist.
+	// PhloID and NodeID are the default PHLO and MPC node.
 	PhloID, NodeID string
+	// Nodes are further nodes that exist besides the default one, on the
+	// same or other PHLOs (several bridges of one account).
+	Nodes []Node
+	// AccountLimit, when set, answers 429 (a Plivo-like JSON body, no
+	// Retry-After) to every request that arrives after Requests requests
+	// were admitted in the trailing Per, like Plivo's per-account limit.
+	// Only admitted requests count; what they are answered does not
+	// matter. Queued responses (Enqueue) wait for admitted requests.
+	AccountLimit Limit
 	// OnRequest, if set, is called with every recorded request, outside
 	// any lock and before the response is delayed and written. Demo mode
 	// uses it to print what "Plivo" was asked to do. It must not block
@@ -43,14 +59,23 @@ type Config struct {
 // concurrent use.
 type Server struct {
 	cfg     Config
+	phlos   map[string]*phlo // by PhloID; read-only after NewServer
 	ts      *httptest.Server
 	closing chan struct{} // closed by Close; ends delays and Waits
 	once    sync.Once
 
-	mu      sync.Mutex
-	reqs    []Request
-	queue   []Response
-	changed chan struct{} // closed and replaced on every new request
+	mu       sync.Mutex
+	reqs     []Request
+	queue    []Response
+	failure  Failure
+	admitted []time.Time   // arrival times within AccountLimit.Per, ascending
+	changed  chan struct{} // closed and replaced on every new request
+}
+
+// phlo is a PHLO the fake knows and its MPC nodes.
+type phlo struct {
+	name  string
+	nodes map[string]Node
 }
 
 // NewServer starts a fake PHLO runner on 127.0.0.1. The caller must call
@@ -68,8 +93,29 @@ func NewServer(cfg Config) *Server {
 	if cfg.NodeID == "" {
 		cfg.NodeID = DefaultNodeID
 	}
+	if l := cfg.AccountLimit; l != (Limit{}) && (l.Requests < 1 || l.Per <= 0) {
+		panic(fmt.Sprintf("phlotest: AccountLimit needs Requests >= 1 and Per > 0, got %+v", l))
+	}
+	nodes := append([]Node{{PhloID: cfg.PhloID, NodeID: cfg.NodeID}}, cfg.Nodes...)
+	cfg.Nodes = nil
+	phlos := map[string]*phlo{}
+	for i, n := range nodes {
+		n = n.withDefaults()
+		if i > 0 {
+			cfg.Nodes = append(cfg.Nodes, n)
+		}
+		p := phlos[n.PhloID]
+		if p == nil {
+			p = &phlo{name: n.PhloName, nodes: map[string]Node{}}
+			phlos[n.PhloID] = p
+		}
+		if _, dup := p.nodes[n.NodeID]; !dup {
+			p.nodes[n.NodeID] = n
+		}
+	}
 	s := &Server{
 		cfg:     cfg,
+		phlos:   phlos,
 		closing: make(chan struct{}),
 		changed: make(chan struct{}),
 	}
@@ -90,7 +136,32 @@ func (s *Server) URL() string { return s.ts.URL }
 
 // Config returns the effective configuration (with defaults filled in),
 // handy for building a matching client config.
-func (s *Server) Config() Config { return s.cfg }
+func (s *Server) Config() Config {
+	c := s.cfg
+	c.Nodes = append([]Node(nil), s.cfg.Nodes...)
+	return c
+}
+
+// SetFailure makes every following request fail the same way until it is
+// cleared with SetFailure(Failure{}); the sandbox switches it at run time.
+// Queued responses (Enqueue) still come first. A Status outside 0 and
+// 200–599 is a bug in the caller and panics.
+func (s *Server) SetFailure(f Failure) {
+	if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
+		panic(fmt.Sprintf("phlotest: SetFailure: status %d is not 0 or 200-599", f.Status))
+	}
+	f.Delay = max(f.Delay, 0)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failure = f
+}
+
+// Failure returns the failure set with SetFailure.
+func (s *Server) Failure() Failure {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failure
+}
 
 // Close shuts the server down and waits for handlers to return. It does
 // not hang on delayed responses or clients that stop reading: delays end
@@ -165,14 +236,36 @@ func (s *Server) record(r Request) {
 	}
 }
 
-// next pops the next queued response, if any.
-func (s *Server) next() (Response, bool) {
+// plan is how the server will answer one request, decided on arrival.
+type plan struct {
+	limited bool     // over AccountLimit: 429
+	canned  Response // a queued response, if queued
+	queued  bool
+	failure Failure // the persistent failure in force
+}
+
+// next applies the account limit, then pops the next queued response, if
+// any. The limit reads the clock under the lock, so admissions are counted
+// in order even when handlers race.
+func (s *Server) next() plan {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.queue) == 0 {
-		return Response{}, false
+	if l := s.cfg.AccountLimit; l.Requests > 0 {
+		now := time.Now()
+		i := 0
+		for i < len(s.admitted) && !s.admitted[i].After(now.Add(-l.Per)) {
+			i++
+		}
+		s.admitted = s.admitted[i:]
+		if len(s.admitted) >= l.Requests {
+			return plan{limited: true}
+		}
+		s.admitted = append(s.admitted, now)
 	}
-	r := s.queue[0]
-	s.queue = s.queue[1:]
-	return r, true
+	p := plan{failure: s.failure}
+	if len(s.queue) > 0 {
+		p.canned, p.queued = s.queue[0], true
+		s.queue = s.queue[1:]
+	}
+	return p
 }

@@ -288,7 +288,12 @@ func TestCloseWithHangingRequests(t *testing.T) {
 	}
 	for range 2 {
 		select {
-		case <-errs: // an error or an empty answer; either way it ended
+		case err := <-errs:
+			// Cut, not answered: an implicit 200 would be a success
+			// Plivo never gave.
+			if err == nil {
+				t.Error("Close answered a held-back request")
+			}
 		case <-time.After(3 * time.Second):
 			t.Fatal("client still hanging after Close")
 		}
@@ -390,5 +395,218 @@ func TestNewAPIIDAndJSONResponse(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.Body), &env); err != nil || r.Status != 403 || env.Error != "PHLO not enabled" ||
 		!uuidV4.MatchString(env.APIID) || r.Header.Get("Content-Type") != jsonType {
 		t.Errorf("JSONResponse = %+v", r)
+	}
+}
+
+func TestSeveralNodes(t *testing.T) {
+	t.Parallel()
+	srv := phlotest.NewServer(phlotest.Config{Nodes: []phlotest.Node{
+		{PhloID: "phlo-b", NodeID: "node-b", PhloName: "Sales", NodeName: "MPC sales"},
+		{PhloID: "phlo-b", NodeID: "node-b2", PhloName: "ignored: the PHLO is named already"},
+		{PhloID: phlotest.DefaultPhloID, NodeID: "node-a2"},
+		{PhloID: "phlo-b", NodeID: "conf", NodeType: "conference_bridge"},
+	}})
+	defer srv.Close()
+	cfg := srv.Config()
+	if len(cfg.Nodes) != 4 || cfg.Nodes[2].NodeType != phlotest.NodeTypeMPC || cfg.Nodes[2].NodeName != phlotest.DefaultNodeName {
+		t.Errorf("Config().Nodes = %+v", cfg.Nodes)
+	}
+	cfg.Nodes[0].NodeID = "changed"
+	if srv.Config().Nodes[0].NodeID != "node-b" {
+		t.Error("Config() exposes its Nodes")
+	}
+
+	get := func(path string) map[string]string {
+		t.Helper()
+		a := post(t, srv, "GET", path, "", true, "")
+		var m map[string]string
+		if err := json.Unmarshal([]byte(a.raw), &m); err != nil || a.status != 200 {
+			t.Fatalf("GET %s: %d %s", path, a.status, a.raw)
+		}
+		return m
+	}
+	if m := get("/v1/phlo/phlo-b"); m["name"] != "Sales" || m["phlo_id"] != "phlo-b" {
+		t.Errorf("GET phlo-b = %v", m)
+	}
+	if m := get("/v1/phlo/" + phlotest.DefaultPhloID); m["name"] != phlotest.DefaultPhloName {
+		t.Errorf("GET default phlo = %v", m)
+	}
+	for path, want := range map[string][3]string{
+		"/v1/phlo/phlo-b/multi_party_call/node-b":                          {"node-b", "MPC sales", "multi_party_call"},
+		"/v1/phlo/phlo-b/multi_party_call/node-b2":                         {"node-b2", phlotest.DefaultNodeName, "multi_party_call"},
+		"/v1/phlo/" + phlotest.DefaultPhloID + "/multi_party_call/node-a2": {"node-a2", phlotest.DefaultNodeName, "multi_party_call"},
+		"/v1/phlo/phlo-b/multi_party_call/conf":                            {"conf", phlotest.DefaultNodeName, "conference_bridge"},
+	} {
+		if m := get(path); m["node_id"] != want[0] || m["name"] != want[1] || m["node_type"] != want[2] {
+			t.Errorf("GET %s = %v", path, m)
+		}
+	}
+
+	good := `{"action":"call","to":"+1","role":"agent","trigger_source":"+2"}`
+	cases := []struct {
+		path   string
+		status int
+		phlo   string
+		node   string
+	}{
+		{"/v1/phlo/phlo-b/multi_party_call/node-b", 201, "phlo-b", "node-b"},
+		{"/v1/phlo/phlo-b/multi_party_call/node-b2/members/+1", 201, "phlo-b", "node-b2"},
+		{"/v1/phlo/" + phlotest.DefaultPhloID + "/multi_party_call/node-a2", 201, phlotest.DefaultPhloID, "node-a2"},
+		{nodePath(srv), 201, phlotest.DefaultPhloID, phlotest.DefaultNodeID},
+		{"/v1/phlo/phlo-b/multi_party_call/" + phlotest.DefaultNodeID, 404, "phlo-b", phlotest.DefaultNodeID}, // other PHLO's node
+		{"/v1/phlo/phlo-b/multi_party_call/conf", 404, "phlo-b", "conf"},                                      // not an MPC
+		{"/v1/phlo/phlo-c/multi_party_call/node-b", 404, "phlo-c", "node-b"},
+	}
+	before := len(srv.Requests())
+	for _, tc := range cases {
+		body := good
+		if strings.Contains(tc.path, "/members/") {
+			body = `{"action":"hold"}`
+		}
+		if a := post(t, srv, "POST", tc.path, body, true, jsonType); a.status != tc.status {
+			t.Errorf("POST %s: %d %s", tc.path, a.status, a.raw)
+		}
+	}
+	for i, r := range srv.Requests()[before:] {
+		if r.PhloID != cases[i].phlo || r.NodeID != cases[i].node || r.Status != cases[i].status {
+			t.Errorf("record %d: phlo %q node %q status %d", i, r.PhloID, r.NodeID, r.Status)
+		}
+	}
+}
+
+func TestAccountLimit(t *testing.T) {
+	t.Parallel()
+	srv := phlotest.NewServer(phlotest.Config{AccountLimit: phlotest.Limit{Requests: 3, Per: time.Hour}})
+	defer srv.Close()
+	good := `{"action":"call","to":"+1","role":"agent","trigger_source":"+2"}`
+	srv.Enqueue(phlotest.JSONResponse(500, "queued"))
+	// Every admitted request counts, whatever it is answered: a queued
+	// 500, a 404, a 201.
+	for i, want := range []int{500, 404, 201, 429, 429} {
+		path := nodePath(srv)
+		if i == 1 {
+			path = "/v1/phlo/nope"
+		}
+		a := post(t, srv, "POST", path, good, true, jsonType)
+		if a.status != want {
+			t.Fatalf("request %d: %d %s, want %d", i, a.status, a.raw, want)
+		}
+		if want == 429 {
+			if a.header.Get("Retry-After") != "" || a.header.Get("Content-Type") != jsonType ||
+				!uuidV4.MatchString(a.apiID) || !strings.Contains(a.errMsg, "3 API requests per 1h0m0s") {
+				t.Errorf("429 answer: %+v", a)
+			}
+		}
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 5 || reqs[3].Status != 429 || reqs[4].Status != 429 || reqs[4].Action != "call" {
+		t.Errorf("records: %+v", reqs)
+	}
+
+	// The window trails: once Per has passed since an admission, it no
+	// longer counts. (The assertion does not depend on timing: the server
+	// admitted each request before its answer reached us.)
+	const per = 50 * time.Millisecond
+	short := phlotest.NewServer(phlotest.Config{AccountLimit: phlotest.Limit{Requests: 2, Per: per}})
+	defer short.Close()
+	post(t, short, "POST", nodePath(short), good, true, jsonType)
+	post(t, short, "POST", nodePath(short), good, true, jsonType)
+	answered := time.Now()
+	time.Sleep(time.Until(answered.Add(per + time.Millisecond)))
+	for i := range 2 {
+		if a := post(t, short, "POST", nodePath(short), good, true, jsonType); a.status != 201 {
+			t.Errorf("after the window, request %d: %d", i, a.status)
+		}
+	}
+}
+
+func TestAccountLimitConcurrent(t *testing.T) {
+	t.Parallel()
+	srv := phlotest.NewServer(phlotest.Config{AccountLimit: phlotest.Limit{Requests: 10, Per: time.Hour}})
+	defer srv.Close()
+	var wg sync.WaitGroup
+	for range 25 {
+		wg.Go(func() {
+			req, _ := http.NewRequest("POST", srv.URL()+nodePath(srv)+"/members/+1", strings.NewReader(`{"action":"hold"}`))
+			req.Header.Set("Content-Type", jsonType)
+			cfg := srv.Config()
+			req.SetBasicAuth(cfg.AuthID, cfg.AuthToken)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	counts := map[int]int{}
+	for _, r := range srv.Requests() {
+		counts[r.Status]++
+	}
+	if counts[201] != 10 || counts[429] != 15 {
+		t.Errorf("statuses = %v", counts)
+	}
+}
+
+func TestSetFailure(t *testing.T) {
+	t.Parallel()
+	srv := phlotest.NewServer(phlotest.Config{})
+	defer srv.Close()
+	good := `{"action":"call","to":"+1","role":"agent","trigger_source":"+2"}`
+	if f := srv.Failure(); f != (phlotest.Failure{}) {
+		t.Errorf("initial Failure() = %+v", f)
+	}
+	srv.SetFailure(phlotest.Failure{Status: 503})
+	if f := srv.Failure(); f.Status != 503 {
+		t.Errorf("Failure() = %+v", f)
+	}
+	for range 2 { // persistent, for any request
+		a := post(t, srv, "POST", nodePath(srv), good, true, jsonType)
+		if a.status != 503 || a.errMsg != "Service Unavailable" || !uuidV4.MatchString(a.apiID) || a.header.Get("Content-Type") != jsonType {
+			t.Errorf("failing answer: %+v", a)
+		}
+	}
+	if a := post(t, srv, "GET", "/v1/phlo/"+phlotest.DefaultPhloID, "", false, ""); a.status != 503 {
+		t.Errorf("GET while failing: %d", a.status)
+	}
+	// A queued answer comes first, then the failure again.
+	srv.Enqueue(phlotest.Response{})
+	if a := post(t, srv, "POST", nodePath(srv), good, true, jsonType); a.status != 201 {
+		t.Errorf("queued answer while failing: %d", a.status)
+	}
+	if a := post(t, srv, "POST", nodePath(srv), good, true, jsonType); a.status != 503 {
+		t.Errorf("after the queued answer: %d", a.status)
+	}
+	srv.SetFailure(phlotest.Failure{Status: 200})
+	if a := post(t, srv, "POST", nodePath(srv), "garbage", false, ""); a.status != 200 || a.errMsg != "" || !uuidV4.MatchString(a.apiID) {
+		t.Errorf("2xx failure: %+v", a)
+	}
+	srv.SetFailure(phlotest.Failure{})
+	if a := post(t, srv, "POST", nodePath(srv), good, true, jsonType); a.status != 201 {
+		t.Errorf("after clearing: %d", a.status)
+	}
+
+	// Delay alone: normal answers, late. A client that gives up first
+	// gets no answer at all.
+	srv.SetFailure(phlotest.Failure{Delay: time.Hour})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL()+nodePath(srv), strings.NewReader(good))
+	req.Header.Set("Content-Type", jsonType)
+	req.SetBasicAuth(srv.Config().AuthID, srv.Config().AuthToken)
+	if _, err := http.DefaultClient.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("delayed: err = %v", err)
+	}
+	if r := srv.Requests(); r[len(r)-1].Status != 201 {
+		t.Errorf("delayed request recorded as %d", r[len(r)-1].Status)
+	}
+
+	for _, bad := range []int{-1, 99, 100, 199, 600} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("SetFailure(%d) did not panic", bad)
+				}
+			}()
+			srv.SetFailure(phlotest.Failure{Status: bad})
+		}()
 	}
 }

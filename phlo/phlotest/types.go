@@ -15,7 +15,8 @@ type Request struct {
 	// Path is the path exactly as sent on the wire (still escaped),
 	// without the query.
 	Path string
-	// PhloID, NodeID and MemberAddress are the unescaped path segments;
+	// PhloID, NodeID and MemberAddress are the unescaped path segments,
+	// which say which PHLO and node the request was for (known or not);
 	// empty when the path does not have them.
 	PhloID, NodeID, MemberAddress string
 	// Header is a copy of the request headers (Authorization included).
@@ -56,6 +57,48 @@ type Response struct {
 	// Delay holds the response back. It ends early, without answering,
 	// when the client goes away (e.g. its timeout fired) or the server is
 	// closed, so a hung response never blocks Close.
+	Delay time.Duration
+}
+
+// Node is a PHLO node the fake knows (Config.Nodes).
+type Node struct {
+	PhloID, NodeID string
+	// PhloName and NodeName are what the GET endpoints answer as "name".
+	// Defaults DefaultPhloName and DefaultNodeName. Nodes of one PHLO
+	// share the first PhloName given.
+	PhloName, NodeName string
+	// NodeType is the node_type the GET answers. Default NodeTypeMPC; a
+	// node of any other type answers actions with 404, as its URL names a
+	// multi_party_call that is not there.
+	NodeType string
+}
+
+func (n Node) withDefaults() Node {
+	if n.PhloName == "" {
+		n.PhloName = DefaultPhloName
+	}
+	if n.NodeName == "" {
+		n.NodeName = DefaultNodeName
+	}
+	if n.NodeType == "" {
+		n.NodeType = NodeTypeMPC
+	}
+	return n
+}
+
+// Limit is a request budget: Requests per Per (Config.AccountLimit).
+type Limit struct {
+	Requests int
+	Per      time.Duration
+}
+
+// Failure is a persistent failure mode (Server.SetFailure).
+type Failure struct {
+	// Status answers every request with this status and a Plivo-style
+	// JSON body (its "error" is the status text; a 2xx gets a fresh
+	// api_id and no error). Zero means normal answers.
+	Status int
+	// Delay holds every answer back, like Response.Delay.
 	Delay time.Duration
 }
 

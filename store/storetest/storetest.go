@@ -2,7 +2,8 @@
 // a SQLite file always, and a PostgreSQL database when
 // MPC_TEST_DATABASE_URL names a server (`eval "$(.ci/postgres)"` starts
 // one). The store's own tests, the bot's and the binary's share it, so the
-// same suite runs on both databases.
+// same suite runs on both databases. Clock lets them move the store's time
+// instead of sleeping.
 package storetest
 
 import (
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,4 +80,62 @@ func FreshPostgres(t testing.TB, base string) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// ForEachStore runs fn once per backend, as ForEachBackend does, with a
+// Store open on a fresh database that reads the time from clock (the real
+// time if clock is nil); the Store is closed when the subtest ends.
+func ForEachStore(t *testing.T, clock *Clock, fn func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	ForEachBackend(t, func(t *testing.T, cfg store.Config) {
+		if clock != nil {
+			cfg.Now = clock.Now
+		}
+		fn(t, Open(t, cfg))
+	})
+}
+
+// Open opens cfg, failing t if it cannot, and closes the Store when t ends.
+func Open(t testing.TB, cfg store.Config) *store.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Clock is a time source for store.Config.Now that moves only when told,
+// so tests of expiry and retention need not race the real clock. It is
+// safe for concurrent use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock stopped at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the Clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the Clock on by d (back, if d is negative).
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Set moves the Clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
 }

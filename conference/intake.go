@@ -1,0 +1,225 @@
+package conference
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Receipt is what Submit tells the front end, which acknowledges the
+// request with it.
+type Receipt struct {
+	// Request is the request as accepted, with its ID.
+	Request Request
+	// Position is the request's place in line: 0 when it starts at once.
+	Position int
+}
+
+// submission is one Submit waiting for the group commit.
+type submission struct {
+	req  Request
+	done chan submitted
+}
+
+type submitted struct {
+	adm Admission
+	err error
+}
+
+// maxBatch bounds one group commit; a burst larger than this commits in
+// several transactions.
+const maxBatch = 256
+
+// Submit accepts a request: it records it durably, once per Key, and
+// queues it. Front ends acknowledge the request only after Submit
+// returns, so that nothing acknowledged can be lost: if this process dies,
+// another instance (or this one restarted) takes over what it accepted and
+// tells the people concerned.
+//
+// Errors: ErrDuplicate (the key was accepted before: do nothing),
+// *QueueFullError, ErrShuttingDown, *NotRecordedError (the database
+// failed; nothing will happen, so say so).
+func (s *Service) Submit(ctx context.Context, req Request) (Receipt, error) {
+	if !s.running.Load() || s.stopping() {
+		return Receipt{}, ErrShuttingDown
+	}
+	if req.ID == "" {
+		req.ID = NewRequestID()
+	}
+	if req.Key == "" {
+		req.Key = "request:" + req.ID
+	}
+	req.Accepted = s.clock.Now().UTC().Truncate(time.Millisecond)
+	n := s.queued.Add(1)
+	if n > int64(s.cfg.MaxQueued) {
+		s.queued.Add(-1)
+		s.obs.Denied("queue_full")
+		return Receipt{}, &QueueFullError{Waiting: int(n - 1)}
+	}
+	position := max(0, int(s.unprepared.Add(1))-s.cfg.MaxPreparing)
+	s.active.Add(1)
+	release := func() {
+		s.queued.Add(-1)
+		s.unprepared.Add(-1)
+		s.active.Add(-1)
+	}
+
+	sub := submission{req: req, done: make(chan submitted, 1)}
+	select {
+	case s.submissions <- sub:
+	case <-ctx.Done():
+		release()
+		return Receipt{}, &NotRecordedError{Err: ctx.Err()}
+	case <-s.stop:
+		release()
+		return Receipt{}, ErrShuttingDown
+	}
+	var res submitted
+	select {
+	case res = <-sub.done:
+	case <-ctx.Done():
+		// The commit may still happen; the commit loop then runs the
+		// request as usual, so the person hears of it either way.
+		return Receipt{}, &NotRecordedError{Err: ctx.Err()}
+	}
+	switch {
+	case res.err != nil:
+		return Receipt{}, res.err
+	case res.adm.Acceptance == Duplicate:
+		return Receipt{}, ErrDuplicate
+	case res.adm.Acceptance == Adopted:
+		return Receipt{Request: res.adm.Request, Position: position}, nil
+	}
+	s.obs.QueueDepth(int(s.queued.Load()))
+	return Receipt{Request: req, Position: position}, nil
+}
+
+// commitLoop is the group commit: it takes every submission waiting,
+// records them in one transaction, answers each, and starts the accepted
+// ones. While a commit runs, the next batch gathers, so a burst costs a
+// few transactions, not one per request.
+func (s *Service) commitLoop() {
+	batch := make([]submission, 0, maxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case sub := <-s.submissions:
+			batch = append(batch, sub)
+		case <-s.stop:
+			s.refuseWaiting()
+			return
+		}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case sub := <-s.submissions:
+				batch = append(batch, sub)
+			default:
+				break gather
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit records one batch and starts what it accepted.
+func (s *Service) commit(batch []submission) {
+	reqs := make([]Request, len(batch))
+	for i, sub := range batch {
+		reqs[i] = sub.req
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	adms, err := s.store.Accept(ctx, s.instance, s.clock.Now().Add(-s.cfg.DeadAfter), reqs)
+	cancel()
+	s.noteStore(err)
+	if err == nil && len(adms) != len(batch) {
+		err = errors.New("store answered for a different number of requests")
+	}
+	if err != nil {
+		s.log.Error("could not record requests; refusing them", "requests", len(batch), "err", err)
+		for _, sub := range batch {
+			s.queued.Add(-1)
+			s.unprepared.Add(-1)
+			s.active.Add(-1)
+			sub.done <- submitted{err: &NotRecordedError{Err: err}}
+		}
+		return
+	}
+	for i, sub := range batch {
+		adm := adms[i]
+		switch adm.Acceptance {
+		case Accepted:
+			s.startRequest(sub.req)
+		case Adopted:
+			// Slack re-delivered what a dead instance accepted: whatever
+			// it did not send is ours to send now.
+			s.log.Warn("adopted a re-delivered request of a stopped instance", "request_id", adm.Request.ID, "state", adm.State)
+			s.startAdopted(adm.Request)
+		default:
+			s.queued.Add(-1)
+			s.unprepared.Add(-1)
+			s.active.Add(-1)
+		}
+		sub.done <- submitted{adm: adm}
+	}
+}
+
+// refuseWaiting answers the submissions that arrived as Run stopped.
+func (s *Service) refuseWaiting() {
+	for {
+		select {
+		case sub := <-s.submissions:
+			s.queued.Add(-1)
+			s.unprepared.Add(-1)
+			s.active.Add(-1)
+			sub.done <- submitted{err: ErrShuttingDown}
+		default:
+			return
+		}
+	}
+}
+
+// startRequest runs an accepted request in the background; the counts
+// taken in Submit are released when it ends.
+func (s *Service) startRequest(req Request) {
+	s.jobs.Add(1)
+	go func() {
+		defer s.jobs.Done()
+		defer func() {
+			s.queued.Add(-1)
+			s.active.Add(-1)
+			s.obs.QueueDepth(int(s.queued.Load()))
+		}()
+		s.work(req)
+	}()
+}
+
+// startAdopted runs a re-delivered request a dead instance accepted: from
+// the start if it sent nothing, else it is explained like any other
+// orphan, since sending again could ring someone twice.
+func (s *Service) startAdopted(req Request) {
+	s.jobs.Add(1)
+	go func() {
+		defer s.jobs.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		entries, err := s.store.Entries(ctx, EntryQuery{Team: req.Place.Team, Request: req.ID, Limit: 1})
+		cancel()
+		if err == nil && len(entries) == 0 {
+			s.jobs.Add(1) // startRequest's goroutine takes over the counts
+			go func() {
+				defer s.jobs.Done()
+				defer func() {
+					s.queued.Add(-1)
+					s.active.Add(-1)
+					s.obs.QueueDepth(int(s.queued.Load()))
+				}()
+				s.work(req)
+			}()
+			return
+		}
+		s.queued.Add(-1)
+		s.unprepared.Add(-1)
+		defer s.active.Add(-1)
+		s.explainInterrupted(req, CauseInterrupted)
+	}()
+}

@@ -1,0 +1,46 @@
+package conference
+
+import "time"
+
+// waitOwnLimit takes n dials from the person's allowance, which the store
+// keeps so that it holds across replicas. Over it, the request waits,
+// visibly and holding nothing that others need; a wait longer than the
+// request may last is refused instead. false means the request ended
+// (and was reported).
+func (j *job) waitOwnLimit(n int, targets []Target) bool {
+	s := j.s
+	interval := time.Minute / time.Duration(s.cfg.DialsPerMinute)
+	key := j.req.By.Key()
+	wait, err := s.store.Reserve(j.ctx, key, min(n, MaxPeople), interval, MaxPeople, s.clock.Now())
+	s.noteStore(err)
+	if err != nil {
+		j.refuse(&NotRecordedError{Err: err})
+		return false
+	}
+	if wait <= 0 {
+		return true
+	}
+	giveBack := func() {
+		fctx, cancel := finalContext(j.ctx)
+		defer cancel()
+		if err := s.store.Release(fctx, key, min(n, MaxPeople), interval); err != nil {
+			j.log.Warn("could not give back dials not used", "err", err)
+		}
+	}
+	if dl, ok := j.ctx.Deadline(); ok && dl.Sub(s.clock.Now()) < wait+10*time.Second {
+		giveBack()
+		j.refuse(&LimitError{PerMinute: s.cfg.DialsPerMinute, Wait: wait})
+		return false
+	}
+	j.log.Info("request waits for its person's limit", "wait", wait)
+	j.rep.Waiting(j.ctx, Wait{PerMinute: s.cfg.DialsPerMinute, Delay: wait})
+	select {
+	case <-s.clock.After(wait):
+		return true
+	case <-s.stop:
+	case <-j.ctx.Done():
+	}
+	giveBack()
+	j.interrupted(targets)
+	return false
+}
