@@ -27,7 +27,8 @@ func (j *job) waitOwnLimit(n int, targets []Target) bool {
 			j.log.Warn("could not give back dials not used", "err", err)
 		}
 	}
-	if dl, ok := j.ctx.Deadline(); ok && dl.Sub(s.clock.Now()) < wait+10*time.Second {
+	// The request's deadline is real time, whatever clock paces limits.
+	if dl, ok := j.ctx.Deadline(); ok && time.Until(dl) < wait+10*time.Second {
 		giveBack()
 		j.refuse(&LimitError{PerMinute: s.cfg.DialsPerMinute, Wait: wait})
 		return false

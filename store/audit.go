@@ -22,7 +22,8 @@ import (
 const legacyAccepted = "dialled"
 
 // Begin records e before the PHLO is called: as pending, unless e.Status is
-// StatusDenied, which never reaches Plivo and so is final at once, with
+// already final (a denial, which never reaches Plivo, or the record of no
+// PHLO request such as a bridge binding): then it is final at once, with
 // Finished = Created. A pending entry has no outcome yet, so its APIID,
 // Cause, Rule and Detail are not stored. Created defaults to now and Request
 // to the part of ID before its first '/'. An ID recorded before gives an
@@ -35,9 +36,9 @@ func (s *Store) Begin(ctx context.Context, e conference.Entry) error {
 	switch e.Status {
 	case "":
 		e.Status = conference.StatusPending
-	case conference.StatusPending, conference.StatusDenied:
+	case conference.StatusPending, conference.StatusDenied, conference.StatusAccepted, conference.StatusFailed, conference.StatusUnknown:
 	default:
-		return fmt.Errorf("store: begin %s: status %q is neither pending nor denied", e.ID, e.Status)
+		return fmt.Errorf("store: begin %s: unknown status %q", e.ID, e.Status)
 	}
 	if e.Created.IsZero() {
 		e.Created = s.now()
@@ -47,7 +48,9 @@ func (s *Store) Begin(ctx context.Context, e conference.Entry) error {
 	}
 	created := toMillis(e.Created)
 	var finished sql.NullInt64
-	if e.Status == conference.StatusDenied {
+	if e.Status.Final() {
+		// A denial, or the record of no PHLO request (a bridge binding):
+		// final as soon as it is written.
 		finished = sql.NullInt64{Int64: created, Valid: true}
 	} else {
 		e.APIID, e.Cause, e.Rule, e.Detail = "", "", "", ""

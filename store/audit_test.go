@@ -190,8 +190,15 @@ func TestFinishOnlyOnce(t *testing.T) {
 		if err := s.Begin(ctx, conference.Entry{Place: conference.Place{Team: "T"}}); err == nil {
 			t.Error("Begin without an ID succeeded")
 		}
-		if err := s.Begin(ctx, conference.Entry{ID: "r9/0", Status: conference.StatusAccepted}); err == nil {
-			t.Error("Begin with status accepted succeeded")
+		if err := s.Begin(ctx, conference.Entry{ID: "r9/0", Status: "dialing"}); err == nil {
+			t.Error("Begin with an unknown status succeeded")
+		}
+		// A record of no PHLO request (a bridge binding) is final at once.
+		if err := s.Begin(ctx, conference.Entry{ID: "r8/bind", Verb: conference.VerbBind, Status: conference.StatusAccepted, Detail: "bound", Place: conference.Place{Team: "T"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.FindEntry(ctx, "r8/bind"); got.Status != conference.StatusAccepted || got.Finished.IsZero() || got.Detail != "bound" {
+			t.Errorf("a final Begin: %+v", got)
 		}
 	})
 }
