@@ -118,7 +118,7 @@ func newWorld(t *testing.T, tune ...func(*conference.Config)) *world {
 		Store: w.store, Calls: &phlo.Switchboard{Client: pc}, Bridges: bridges,
 		Directory: directory{carol: carolNumber, alice: aliceNumber},
 		Profiles:  w.profiles, Groups: groups{"S0DBAS": {alice, bob, nobody}},
-		Clock:     w.clock, DefaultRegion: "US", Instance: "i-test",
+		Clock: w.clock, DefaultRegion: "US", Instance: "i-test",
 	}
 	for _, f := range tune {
 		f(&w.cfg)
