@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -271,7 +270,7 @@ func TestMentionInThreadRepliesThereOnceDespiteRedelivery(t *testing.T) {
 		}
 	}
 	h.waitFor("announcement and reply", func() bool { return len(h.slack.Messages()) == 2 })
-	time.Sleep(300 * time.Millisecond)
+	h.idle()
 	if n := len(h.phlo.Requests()); n != 1 {
 		t.Fatalf("a thrice-delivered mention made %d PHLO requests", n)
 	}

@@ -65,6 +65,15 @@ func (b *Bot) route(smc *socketmode.Client, evt socketmode.Event) bool {
 		switch ev := data.InnerEvent.Data.(type) {
 		case *slackevents.AppMentionEvent:
 			b.onMention(smc, evt.Request, data, ev)
+		case *slackevents.AppHomeOpenedEvent:
+			b.onHomeOpened(smc, evt.Request, data, ev)
+		case *slackevents.MessageEvent:
+			if ev.ChannelType != "im" {
+				return false
+			}
+			b.onDirectMessage(smc, evt.Request, data, ev)
+		case *slackevents.FunctionExecutedEvent:
+			b.onFunctionExecuted(smc, evt.Request, data, ev)
 		default:
 			return false
 		}

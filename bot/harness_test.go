@@ -36,6 +36,17 @@ const (
 	profileNumber = "+442079460000"
 )
 
+// The second bridge some tests add (dbsBridge), on the fake PHLO's second
+// node.
+const (
+	dbsPhloID = "11111111-2222-3333-4444-555555555555"
+	dbsNodeID = "66666666-7777-8888-9999-000000000000"
+)
+
+func dbsBridge() conference.Bridge {
+	return conference.Bridge{Name: "dbs", PhloID: dbsPhloID, NodeID: dbsNodeID, Description: "database incidents"}
+}
+
 const directoryYAML = `
 users:
   U0CALLER: "+1 415 555 0199"
@@ -90,8 +101,9 @@ func newHarness(t testing.TB, tune ...func(*setup)) *harness {
 	h := &harness{
 		t:     t,
 		slack: slacktest.NewServer(slacktest.WithPingInterval(500 * time.Millisecond)),
-		phlo:  phlotest.NewServer(phlotest.Config{}),
-		logs:  &syncBuffer{},
+		// A second PHLO node serves tests that add a second bridge.
+		phlo: phlotest.NewServer(phlotest.Config{Nodes: []phlotest.Node{{PhloID: dbsPhloID, NodeID: dbsNodeID}}}),
+		logs: &syncBuffer{},
 	}
 	t.Cleanup(h.phlo.Close)
 	t.Cleanup(h.slack.Close)

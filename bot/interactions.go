@@ -16,8 +16,12 @@ const shortcutCallbackID = "mpc_add_to_call"
 func (b *Bot) onInteraction(smc *socketmode.Client, env *socketmode.Request, cb slack.InteractionCallback) {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == modalCallbackID {
+		switch cb.View.CallbackID {
+		case modalCallbackID:
 			b.onModalSubmit(smc, env, cb)
+			return
+		case registerCallbackID:
+			b.onRegisterSubmit(smc, env, cb)
 			return
 		}
 	case slack.InteractionTypeMessageAction:
@@ -31,7 +35,7 @@ func (b *Bot) onInteraction(smc *socketmode.Client, env *socketmode.Request, cb 
 		}
 	case slack.InteractionTypeBlockActions:
 		for _, a := range cb.ActionCallback.BlockActions {
-			if b.onButton(smc, env, cb, a) {
+			if b.onButton(smc, env, cb, a) || b.onHomeAction(smc, env, cb, a) {
 				return
 			}
 		}

@@ -21,6 +21,9 @@ type privateReply struct {
 	channelID   string
 	userID      string
 	threadTS    string
+	// dm is set in a direct message with the app, where a plain message
+	// is as private as an ephemeral one and does not vanish.
+	dm bool
 }
 
 // postInChannel posts m at channel level, or in thread threadTS when set,
@@ -57,6 +60,12 @@ func (b *Bot) tellPrivately(ctx context.Context, to privateReply, m message) {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
 	defer cancel()
 	var err error
+	if to.dm {
+		if _, err = b.postInChannel(fctx, to.channelID, to.threadTS, m); err != nil {
+			b.log.Error("could not answer in the direct message", "user", to.userID, "slack_error", slackErrorCode(err))
+		}
+		return
+	}
 	if to.responseURL != "" {
 		if err = b.postPrivately(fctx, to.responseURL, m, false); err == nil {
 			return

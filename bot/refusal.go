@@ -107,6 +107,9 @@ func (rn renderer) whyUnreachable(u conference.Unreachable) string {
 		return "I could not read their Slack profile: Slack said `" + escape(slackErrorCode(na.Err)) + "`"
 	case errors.As(err, &na):
 		return "no number registered, in the directory file or in their Slack profile"
+	case errors.As(err, &ext) && u.Target.User != "":
+		// A person's own number is theirs to show, not the bot's.
+		return fmt.Sprintf("their number has an extension (%s), which Plivo cannot dial: it sends no digits after the call is answered. They can register a direct number with `%s register`, or you can give one instead", escape(ext.Extension), rn.command)
 	case errors.As(err, &ext):
 		return fmt.Sprintf("the number has an extension (%s), which Plivo cannot dial: it sends no digits after the call is answered. Give a direct number, or the main number %s without the extension", escape(ext.Extension), rn.number(ext.Main))
 	case errors.As(err, &d) && d.Rule == conference.RulePremiumRate:

@@ -34,7 +34,7 @@ func (b *Bot) rosterMessage(where conference.Place, rows []conference.RosterEntr
 	if len(rows) == 0 {
 		body := head + "\nNobody yet."
 		blocks = append(blocks, section(body), contextLine(note))
-		return message{Text: textOf(text + "\nNobody yet."), Blocks: blocks}
+		return message{Text: textOf(text + "\nNobody yet.\n" + note), Blocks: blocks}
 	}
 	blocks = append(blocks, section(head))
 	shown := rows
@@ -53,7 +53,7 @@ func (b *Bot) rosterMessage(where conference.Place, rows []conference.RosterEntr
 		note = fmt.Sprintf("%d earlier people are not shown; `%s history` lists everything. ", n, b.command) + note
 	}
 	blocks = append(blocks, contextLine(note))
-	return message{Text: textOf(text), Blocks: blocks}
+	return message{Text: textOf(text + "\n" + note), Blocks: blocks}
 }
 
 // rosterLine is one party: who, role, who added them and when, and the

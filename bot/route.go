@@ -34,11 +34,14 @@ type route struct {
 	// Roster marks a press on a roster line: the roster is shown again
 	// afterwards.
 	Roster bool `json:"ro,omitempty"`
+	// DM marks a direct message with the app: the conversation is already
+	// private, so private answers are plain messages there, which stay.
+	DM bool `json:"dm,omitempty"`
 }
 
 // reply is what the route says about private answers.
 func (rt route) private() privateReply {
-	return privateReply{responseURL: rt.ResponseURL, channelID: rt.Channel, userID: rt.User, threadTS: rt.Thread}
+	return privateReply{responseURL: rt.ResponseURL, channelID: rt.Channel, userID: rt.User, threadTS: rt.Thread, dm: rt.DM}
 }
 
 func (rt route) encode() []byte {
