@@ -24,7 +24,7 @@ func (b *Bot) bridgeMessage(br conference.Bridge, src conference.BindingSource, 
 		m += " " + escape(br.Description) + "."
 	}
 	if b.svc.Bridges().Many() {
-		m += fmt.Sprintf(" Bridges: %s. `%s bridge <name>` binds this channel to one, `%s bridge none` removes the binding; `on <name>` picks one for a single request.", b.bridgeList(), b.command, b.command)
+		m += fmt.Sprintf(" Bridges: %s. `%s bridge <name>` binds this channel to one, `%s bridge none` removes the binding; `on <name>` picks one for a single request.", cut(b.bridgeList(), 2000), b.command, b.command)
 	} else {
 		m += " It is the only bridge."
 	}

@@ -74,6 +74,8 @@ func (b *Bot) route(smc *socketmode.Client, evt socketmode.Event) bool {
 			b.onDirectMessage(smc, evt.Request, data, ev)
 		case *slackevents.FunctionExecutedEvent:
 			b.onFunctionExecuted(smc, evt.Request, data, ev)
+		case *slackevents.TokensRevokedEvent:
+			b.onTokensRevoked(smc, evt.Request, ev)
 		default:
 			return false
 		}

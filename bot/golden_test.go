@@ -13,7 +13,8 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // volatile are the parts of a message that differ between runs: request
-// IDs, PHLO api_ids, times, message timestamps, view IDs and hashes. They
+// IDs, PHLO api_ids, times, message timestamps, view IDs and hashes, and
+// the fake Slack's port in response URLs. They
 // are replaced by fixed words so a golden file pins everything else.
 var volatile = []struct {
 	pattern *regexp.Regexp
@@ -26,6 +27,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`\bV[0-9A-Z]{6,}\b`), "VIEW"},
 	{regexp.MustCompile(`"hash":"[^"]*"`), `"hash":"HASH"`},
 	{regexp.MustCompile(`\bi-[0-9a-f]{12}\b`), "INSTANCE"},
+	{regexp.MustCompile(`http://127\.0\.0\.1:\d+`), "http://FAKE-SLACK"},
 }
 
 // golden compares what a person sees (a message's or view's JSON, as the
@@ -38,10 +40,16 @@ func golden(t *testing.T, name string, raw []byte) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatalf("%s: not JSON: %v\n%s", name, err, raw)
 	}
-	pretty, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	// Without HTML escaping, so the files show <@U…> and <!date^…> as
+	// Slack receives them, and the patterns below can find them.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		t.Fatal(err)
 	}
+	pretty := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	for _, vol := range volatile {
 		pretty = vol.pattern.ReplaceAll(pretty, []byte(vol.with))
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -79,6 +80,8 @@ func (b *Bot) onButton(smc *socketmode.Client, env *socketmode.Request, cb slack
 	rt := route{
 		Channel: channel, User: cb.User.ID, ResponseURL: cb.ResponseURL, Message: ts, Try: v.Try,
 		Ephemeral: cb.Container.IsEphemeral, Roster: isRosterAction(a), Line: firstLine(cb.Message),
+		// A press in the app's DM is answered in the DM, where it stays.
+		DM: strings.HasPrefix(channel, "D"),
 	}
 	if a.ActionID == actionRoster {
 		where := conference.Place{Team: cb.Team.ID, Channel: channel, Thread: v.Thread}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -34,7 +35,9 @@ In a thread, use the message shortcut *Add to call*, or mention me: %[16]s.`,
 		"`@mpc-bot add @alice`")
 	note := fmt.Sprintf("Numbers without a country code are read as %s numbers. Plivo places each call on behalf of your own number (registered, from the directory file, or from your Slack profile). At most %d people per request, and %d dials a minute each.", b.region, conference.MaxPeople, b.svc.DialsPerMinute())
 	if br := b.svc.Bridges(); br.Many() {
-		note += " Name a bridge with `on <bridge>`: " + b.bridgeList() + "."
+		// Names only: descriptions of many bridges would outgrow Slack's
+		// 3000 characters a block; `bridge` shows them.
+		note += " Name a bridge with `on <bridge>`: " + cut(strings.Join(br.Names(), ", "), 1500) + " (`" + c + " bridge` describes them)."
 	}
 	return message{Text: textOf(body), Blocks: []slack.Block{section(body), contextLine(note)}}
 }

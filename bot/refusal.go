@@ -40,7 +40,7 @@ func (b *Bot) refusalMessage(err error) message {
 	case errors.As(err, &le):
 		return simpleMessage(fmt.Sprintf(":hourglass: You have dialled many people lately (the limit is %d a minute), so nothing was dialled. Try again in %s.", le.PerMinute, le.Wait.Round(time.Second)))
 	case errors.As(err, &ub):
-		return simpleMessage(fmt.Sprintf(":warning: There is no bridge called %s, so nothing was done. The bridges are: %s.", quote(ub.Name), b.bridgeList()))
+		return simpleMessage(fmt.Sprintf(":warning: There is no bridge called %s, so nothing was done. The bridges are: %s.", quote(ub.Name), cut(b.bridgeList(), 2500)))
 	case errors.As(err, &full):
 		return busyMessage(full.Waiting)
 	case errors.As(err, &nr):

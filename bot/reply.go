@@ -11,6 +11,10 @@ import (
 // For builds the reporter of one request from the route stored in it;
 // *Bot is the service's conference.Replies.
 func (b *Bot) For(req conference.Request) conference.Reporter {
+	if step, ok := b.stepReporterFor(req); ok {
+		// A Workflow Builder step, completed when done (workflow_reporter.go).
+		return step
+	}
 	rt, ok := routeOf(req)
 	if !ok {
 		b.log.Warn("a request without a Slack route; its outcome is only logged", "request_id", req.ID)
@@ -72,6 +76,9 @@ func (r *reporter) Announce(ctx context.Context, a conference.Announcement) {
 		return
 	}
 	m := announceMessage(r.b.renderer(), r.req, a)
+	if r.rt.Function != "" {
+		m = stepAnnouncement(m) // a Workflow Builder step says so (workflow_reporter.go)
+	}
 	r.announcement = m
 	r.b.spawn(func() {
 		defer r.announceOnce.Do(func() { close(r.announced) })

@@ -37,6 +37,19 @@ type route struct {
 	// DM marks a direct message with the app: the conversation is already
 	// private, so private answers are plain messages there, which stay.
 	DM bool `json:"dm,omitempty"`
+
+	// --- Workflow Builder step "Add to call" (workflow*.go) ---
+	// Function is the function_execution_id of the step this request runs:
+	// its reporter completes the step when the request is done. Channel is
+	// then the announce channel, or "" when the step names none.
+	Function string `json:"fx,omitempty"`
+	// FunctionToken is the execution's bot_access_token, the only token
+	// functions.completeSuccess/completeError accept for it. It is a bearer
+	// secret: never logged. It is stored with the request in the database
+	// while the request lives (and until done requests are pruned); Slack
+	// accepts it only until the step is completed.
+	FunctionToken string `json:"ft,omitempty"`
+	// --- end of the Workflow Builder step's fields ---
 }
 
 // reply is what the route says about private answers.

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -42,7 +45,7 @@ func TestKillDuringAddLeavesARecord(t *testing.T) {
 	if _, err := fs.WaitAck(ctx, env0); err != nil {
 		t.Fatal(err)
 	}
-	if err := fp.Wait(ctx, 1); err != nil {
+	if err := fp.Wait(ctx, startChecks(fp)+1); err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -82,7 +85,7 @@ func TestKillDuringAddLeavesARecord(t *testing.T) {
 	if entries[0].Status != conference.StatusUnknown || entries[0].Cause != conference.CauseStopped {
 		t.Errorf("abandoned add: %+v", entries[0])
 	}
-	if n := len(fp.Requests()); n != 1 {
+	if n := len(phloActions(fp)); n != 1 {
 		t.Errorf("PHLO got %d requests; the restart must not dial again", n)
 	}
 	_ = restarted.Process.Signal(syscall.SIGTERM)
@@ -123,7 +126,7 @@ func TestTwoProcessesOneDatabaseDialOnce(t *testing.T) {
 		}
 		waitExit(t, first, 10*time.Second)
 		waitExit(t, second, 10*time.Second)
-		if n := len(fp.Requests()); n != 1 {
+		if n := len(phloActions(fp)); n != 1 {
 			t.Errorf("two processes made %d PHLO requests for one envelope", n)
 		}
 	}
@@ -134,4 +137,151 @@ func TestTwoProcessesOneDatabaseDialOnce(t *testing.T) {
 			run(t, "MPC_DB_PATH="+cfg.Path)
 		}
 	})
+}
+
+// TestKillOneOfThreeReplicasLosesNothing kills one of three replicas
+// sharing PostgreSQL with SIGKILL in the middle of 60 adds. Every add
+// that was acknowledged is, afterwards, either dialled or reported to its
+// person (outcome unknown if its PHLO request was out, not dialled with a
+// Retry otherwise), and no number is dialled twice.
+func TestKillOneOfThreeReplicasLosesNothing(t *testing.T) {
+	base := os.Getenv("MPC_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("MPC_TEST_DATABASE_URL is not set: several replicas need PostgreSQL (eval \"$(.ci/postgres)\")")
+	}
+	fs, fp := newFakes(t)
+	settings := append(settingsFor(t, fs, fp), "MPC_DATABASE_URL="+storetest.FreshPostgres(t, base),
+		"MPC_TAKEOVER_AFTER=2s", "MPC_SHOW_NUMBERS=true", "MPC_USER_DIALS_PER_MINUTE=100000")
+	var procs []*exec.Cmd
+	var outs []*bytes.Buffer
+	for range 3 {
+		cmd, out := start(t, settings...)
+		procs, outs = append(procs, cmd), append(outs, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := fs.Wait(ctx, func() bool { return fs.OpenConnections() == 3 }); err != nil {
+		t.Fatalf("not all connected: %v", err)
+	}
+	// Each PHLO request takes a while, so the kill finds some requests
+	// queued, some sent and unanswered, some done.
+	fp.SetFailure(phlotest.Failure{Delay: 150 * time.Millisecond})
+	numbers := map[string]string{} // envelope → number
+	var envs []string
+	for i := range 60 {
+		n := fmt.Sprintf("+1212555%04d", i)
+		env, _, _, err := fs.SendSlashCommand(slacktest.SlashCommand{Text: n, UserID: "U0CALLER", ChannelID: "C0INCIDENT"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		numbers[env], envs = n, append(envs, env)
+	}
+	if err := fp.Wait(ctx, startChecks(fp)+20); err != nil {
+		t.Fatal(err)
+	}
+	victim := procs[0]
+	if err := victim.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = victim.Wait()
+
+	acked := map[string]bool{}
+	for _, a := range fs.Acks() {
+		acked[a.EnvelopeID] = true
+	}
+	// said reports whether the person heard of number n: its outcome in
+	// the channel, or a private word about it.
+	said := func(n string) bool {
+		for _, m := range fs.Messages() {
+			if m.ThreadTS != "" && strings.Contains(m.Text, n) {
+				return true
+			}
+		}
+		for _, r := range fs.Responses() {
+			if strings.Contains(r.Text, n) {
+				return true
+			}
+		}
+		return false
+	}
+	if err := fs.Wait(ctx, func() bool {
+		for env, n := range numbers {
+			if acked[env] && !said(n) {
+				return false
+			}
+		}
+		return true
+	}); err != nil {
+		var silent []string
+		for _, env := range envs {
+			if acked[env] && !said(numbers[env]) {
+				silent = append(silent, numbers[env])
+			}
+		}
+		t.Fatalf("%d of %d acknowledged adds were neither dialled nor reported: %v\n%s\n%s", len(silent), len(acked), silent, outs[1], outs[2])
+	}
+	seen := map[string]int{}
+	for _, r := range phloActions(fp) {
+		seen[r.To]++
+		if seen[r.To] > 1 {
+			t.Errorf("%s was dialled twice", r.To)
+		}
+	}
+	for _, p := range procs[1:] {
+		_ = p.Process.Signal(syscall.SIGTERM)
+		waitExit(t, p, 20*time.Second)
+	}
+	t.Logf("%d of 60 acknowledged before the kill; %d PHLO requests", len(acked), len(phloActions(fp)))
+}
+
+// TestStopEndsWaitingAddsAtOnce: SIGTERM does not wait for adds that have
+// not reached PHLO (here: waiting for their person's limit); their people
+// are told, with a Retry, and the process exits.
+func TestStopEndsWaitingAddsAtOnce(t *testing.T) {
+	fs, fp := newFakes(t)
+	cmd, out := start(t, append(settingsFor(t, fs, fp), "MPC_SHOW_NUMBERS=true")...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := fs.Wait(ctx, func() bool { return fs.OpenConnections() == 1 }); err != nil {
+		t.Fatalf("not connected: %v\n%s", err, out)
+	}
+	var burst []string
+	for i := range 20 {
+		burst = append(burst, fmt.Sprintf("+1212555%04d", i))
+	}
+	if _, _, _, err := fs.SendSlashCommand(slacktest.SlashCommand{Text: strings.Join(burst, " "), UserID: "U0CALLER", ChannelID: "C0INCIDENT"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fp.Wait(ctx, startChecks(fp)+20); err != nil {
+		t.Fatal(err)
+	}
+	_, url, _, err := fs.SendSlashCommand(slacktest.SlashCommand{Text: "+14155550100", UserID: "U0CALLER", ChannelID: "C0INCIDENT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := func(s string) func() bool {
+		return func() bool {
+			for _, r := range fs.Responses() {
+				if r.URL == url && strings.Contains(r.Text, s) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	if err := fs.Wait(ctx, told("this request waits")); err != nil {
+		t.Fatalf("the add does not wait for the limit: %v\n%s", err, out)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, cmd, 10*time.Second); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if !told("mpc-bot is restarting; +14155550100 was not dialled")() {
+		t.Errorf("the waiting add's person was not told: %+v", fs.Responses())
+	}
+	if n := len(phloActions(fp)); n != 20 {
+		t.Errorf("%d PHLO requests, want the 20 of the burst", n)
+	}
 }

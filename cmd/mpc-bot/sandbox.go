@@ -3,83 +3,58 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/mpc-bot/mpc-bot/blocktext"
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
-	"github.com/mpc-bot/mpc-bot/config"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
 )
 
-// The sandbox workspace: who is there and what they have.
-const (
-	sandboxChannel = "C0INCIDENT"
-	sandboxYou     = "U0YOU"
-)
-
-var sandboxPeople = []slacktest.User{
-	{ID: sandboxYou, Name: "you", Phone: "+1 415 555 0199"},
-	{ID: "U0ALICE", Name: "alice", Phone: "+1 415 555 0101"},
-	{ID: "U0BOB", Name: "bob"}, // in the directory file, as a SIP address
-	{ID: "U0CAROL", Name: "carol"},
-}
-
-const sandboxDirectory = `users:
-  U0BOB: "sip:bob@example.sip.plivo.com"
-`
+// settleTimeout bounds the wait for the bot to finish one input line. A
+// PHLO that answers 429 is retried for a while, and a slow one only
+// gives up after the PHLO client's timeout, so it is generous.
+const settleTimeout = 2 * time.Minute
 
 // runSandbox runs the real bot wiring against an in-process fake Slack
-// workspace and fake PHLO runner, reading commands from stdin and printing
-// what the channel, the user and PHLO see. It needs no settings.
+// workspace and fake PHLO runner, reading what a person would type from
+// stdin and printing what they would see: messages with their buttons,
+// edits, private replies, the form, and the PHLO requests. It needs no
+// settings, and ends at the end of input.
 func runSandbox(ctx context.Context, stdin io.Reader, out io.Writer) error {
-	fs := slacktest.NewServer()
+	fs := newSandboxSlack()
 	defer fs.Close()
-	fp := phlotest.NewServer(phlotest.Config{})
+	fp := phlotest.NewServer(sandboxPHLO())
 	defer fp.Close()
-	for _, u := range sandboxPeople {
-		fs.AddUser(u)
-	}
-	fs.AddUserGroup("S0ONCALL", "oncall", "U0ALICE", "U0BOB")
-	fs.AddChannel(slacktest.Channel{ID: sandboxChannel, Name: "incident", BotIsMember: true})
 
 	dir, err := os.MkdirTemp("", "mpc-bot-sandbox")
 	if err != nil {
-		return err
+		return fmt.Errorf("sandbox: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	dirFile := filepath.Join(dir, "directory.yaml")
-	if err := os.WriteFile(dirFile, []byte(sandboxDirectory), 0o600); err != nil {
+	settings, err := sandboxSettings(dir, fs, fp)
+	if err != nil {
 		return err
 	}
 
-	cfg := fp.Config()
 	started := make(chan Running, 1)
 	m := &Main{
-		Settings: config.Settings{
-			SlackBotToken: slacktest.BotToken, SlackAppToken: slacktest.AppToken, SlackAPIURL: fs.APIURL(),
-			PlivoAuthID: cfg.AuthID, PlivoAuthToken: cfg.AuthToken, PhloID: cfg.PhloID, PhloNodeID: cfg.NodeID,
-			PhloBaseURL: fp.URL(), Directory: dirFile, DefaultRegion: "US",
-			DBPath: filepath.Join(dir, "sandbox.db"), UserDialsPerMinute: 30,
-		},
-		Logger:  slog.New(slog.DiscardHandler),
-		OnStart: func(r Running) { started <- r },
+		Settings: settings,
+		Logger:   slog.New(slog.DiscardHandler),
+		OnStart:  func(r Running) { started <- r },
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
 	go func() { done <- m.Run(runCtx) }()
 
-	var b Running
+	var running Running
 	select {
-	case b = <-started:
+	case running = <-started:
 	case err := <-done:
 		return fmt.Errorf("sandbox: %w", err)
 	}
@@ -89,151 +64,176 @@ func runSandbox(ctx context.Context, stdin io.Reader, out io.Writer) error {
 		return fmt.Errorf("sandbox: the bot did not connect to the fake Slack: %w", err)
 	}
 
-	fmt.Fprint(out, `mpc-bot sandbox: the real bot against a built-in fake Slack workspace and fake PHLO runner.
-You are @you in #incident. Also here: @alice (number in her Slack profile), @bob (a SIP address in the
-directory file), @carol (no number anywhere) and the user group @oncall (alice and bob).
-Try:  /mpc-add +14155550100 agent    /mpc-add @alice @bob customer    /mpc-add @oncall
-      /mpc-add +1 415 555          /mpc-add help                      @mpc-bot add @carol
-End with Ctrl-D.
-`)
-	v := &sandboxView{fs: fs, fp: fp, out: out}
-	scanner := bufio.NewScanner(stdin)
-	for scanner.Scan() {
-		line := strings.TrimSpace(scanner.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
+	fmt.Fprint(out, sandboxIntro)
+	s := newSandbox(fs, fp, running, out)
+	s.settle(ctx, "")
+	if len(fp.Requests()) > 0 {
+		fmt.Fprintln(out, "\nBefore it connected, mpc-bot checked each bridge's PHLO and node:")
+	}
+	s.show()
+
+	// A person at a terminal sees what they type; a script's lines are
+	// echoed, so the transcript reads the same.
+	interactive := isTerminal(stdin)
+	lines, readErr := readLines(ctx, stdin)
+	for {
+		if interactive {
+			fmt.Fprint(out, "\n> ")
+		}
+		var line string
+		var more bool
+		select {
+		case <-ctx.Done():
+		case line, more = <-lines:
+		}
+		if !more {
+			if interactive {
+				fmt.Fprintln(out)
+			}
+			break
+		}
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "#") || (line == "" && s.form == nil) {
 			continue
 		}
-		fmt.Fprintf(out, "\n> %s\n", line)
-		if err := v.send(line); err != nil {
-			fmt.Fprintln(out, "  ", err)
-			continue
+		if !interactive {
+			fmt.Fprintf(out, "\n> %s\n", line)
 		}
-		v.settle(ctx, b)
-		v.show()
+		envelope := s.handle(line)
+		s.settle(ctx, envelope)
+		s.show()
+		s.prompt()
+	}
+	if s.form != nil {
+		s.say("sandbox", "The form was still open; it closes with the sandbox.")
 	}
 	stop()
 	if err := <-done; err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
-	return scanner.Err()
+	if ctx.Err() != nil {
+		return nil // interrupted: a normal way to leave
+	}
+	if err := <-readErr; err != nil {
+		return fmt.Errorf("sandbox: reading input: %w", err)
+	}
+	return nil
 }
 
-// sandboxView sends what the person types and prints what changed.
-type sandboxView struct {
-	fs  *slacktest.Server
-	fp  *phlotest.Server
-	out io.Writer
-	// how much of each record was already shown
+// readLines reads r line by line in the background, so that an interrupt
+// is not stuck behind a read. The channel closes at the end of input,
+// and then readErr says why it ended. It stops handing out lines when ctx
+// ends.
+func readLines(ctx context.Context, r io.Reader) (lines <-chan string, readErr <-chan error) {
+	lc := make(chan string)
+	ec := make(chan error, 1)
+	go func() {
+		defer close(lc)
+		scanner := bufio.NewScanner(r)
+		for scanner.Scan() {
+			select {
+			case lc <- scanner.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		ec <- scanner.Err()
+	}()
+	return lc, ec
+}
+
+// isTerminal reports whether r is a terminal a person types into.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// sandboxIntro tells a newcomer where they are and what they can type.
+const sandboxIntro = `mpc-bot sandbox: the real bot, wired as in production, against a built-in fake Slack workspace and
+fake PHLO runner. Nothing leaves this machine and no settings are needed.
+
+You are @you in #incident. Also here: @alice (a number in her Slack profile), @bob (a SIP address in
+the directory file), @carol (no number anywhere) and the user group @oncall (alice and bob). There are
+two bridges: default, and dbs (database incidents).
+
+Type what you would type in Slack:
+  /mpc-add +14155550100 agent    /mpc-add @alice @bob customer    /mpc-add @oncall    /mpc-add help
+  /mpc-add roster                /mpc-add bridge dbs              @mpc-bot add @carol
+  /mpc-add                       opens the form: answer each field in turn (an empty line keeps
+                                 what is there, - empties it), then type submit; cancel closes it
+and steer the rest:
+  press 3                        press button [3]. Every button printed gets the next free number,
+                                 and an edited message gets new ones. A button that "asks first"
+                                 shows its question: answer yes to go ahead, or no.
+  phlo 500 | 401 | 429 | slow | ok
+                                 make the fake PHLO answer every request that way (slow: no answer
+                                 before mpc-bot gives up, about 10 s), or answer normally again
+  help                           this list again
+"only you" marks what only you can see; "· " starts a small grey context line. Lines starting with
+# are comments. End with Ctrl-D.
+`
+
+// sandbox is one session: the fakes, the running bot, and what the person
+// was shown so far.
+type sandbox struct {
+	fs    *slacktest.Server
+	fp    *phlotest.Server
+	bot   Running
+	out   io.Writer
+	names blocktext.Names
+
+	// how much of each record was shown already
 	acks, messages, ephemerals, responses, updates, views, requests int
-	mentionSeq                                                      int
+
+	shown   []*shownMessage
+	byTS    map[string]*shownMessage // channel messages and ephemerals
+	byURL   map[string]*shownMessage // private messages a response_url replaces
+	buttons []pressable              // button [n] is buttons[n-1]
+	lastTop *shownMessage            // the newest top-level channel message
+
+	confirming *pressable // a press waiting for yes or no
+	form       *form      // the open form, if any
+
+	privateSeq, actionSeq, mentionSeq int
 }
 
-var atWord = regexp.MustCompile(`@([a-z0-9._-]+)`)
-
-// escapeMentions does what Slack does to "@alice" in a command with
-// should_escape: it becomes "<@U0ALICE|alice>".
-func escapeMentions(s string) string {
-	return atWord.ReplaceAllStringFunc(s, func(w string) string {
-		name := w[1:]
-		if name == "oncall" {
-			return "<!subteam^S0ONCALL|@oncall>"
-		}
-		for _, u := range sandboxPeople {
-			if u.Name == name {
-				return "<@" + u.ID + "|" + name + ">"
-			}
-		}
-		return w
-	})
-}
-
-func (v *sandboxView) send(line string) error {
-	switch {
-	case line == "/mpc-add" || strings.HasPrefix(line, "/mpc-add "):
-		_, _, _, err := v.fs.SendSlashCommand(slacktest.SlashCommand{
-			Text: escapeMentions(strings.TrimSpace(strings.TrimPrefix(line, "/mpc-add"))), UserID: sandboxYou, ChannelID: sandboxChannel,
-		})
-		return err
-	case strings.HasPrefix(line, "@mpc-bot"):
-		v.mentionSeq++
-		ts := fmt.Sprintf("1700000000.%06d", v.mentionSeq)
-		_, err := v.fs.SendEvent(map[string]any{
-			"type": "app_mention", "user": sandboxYou, "channel": sandboxChannel, "ts": ts, "event_ts": ts,
-			"text": "<@" + slacktest.BotUserID + ">" + escapeMentions(strings.TrimPrefix(line, "@mpc-bot")),
-		})
-		return err
+func newSandbox(fs *slacktest.Server, fp *phlotest.Server, b Running, out io.Writer) *sandbox {
+	return &sandbox{
+		fs: fs, fp: fp, bot: b, out: out, names: sandboxNames(),
+		byTS: map[string]*shownMessage{}, byURL: map[string]*shownMessage{},
 	}
-	return errors.New("type /mpc-add … or @mpc-bot add …; /mpc-add help explains")
 }
 
-// settle waits until the bot acked and finished everything it took on.
-func (v *sandboxView) settle(ctx context.Context, b Running) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+// settle waits until Slack has the bot's ack of envelope (if one was
+// sent) and the bot has been idle for a few checks in a row: a request
+// hands over between the bot and the service, and a single check could
+// fall between them.
+func (s *sandbox) settle(ctx context.Context, envelope string) {
+	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
 	defer cancel()
-	_ = v.fs.Wait(ctx, func() bool { return v.fs.AckCount() > v.acks })
-	for !b.Idle() && ctx.Err() == nil {
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-var userMention = regexp.MustCompile(`<@(U[A-Z0-9]+)(?:\|[^>]*)?>|<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>`)
-
-// readable renders Slack markup as a person sees it.
-func readable(s string) string {
-	s = userMention.ReplaceAllStringFunc(s, func(m string) string {
-		sub := userMention.FindStringSubmatch(m)
-		if sub[2] != "" {
-			return "@oncall"
-		}
-		for _, u := range sandboxPeople {
-			if u.ID == sub[1] {
-				return "@" + u.Name
-			}
-		}
-		return m
-	})
-	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
-	return strings.ReplaceAll(s, "\n", "\n             ")
-}
-
-func (v *sandboxView) show() {
-	for _, a := range v.fs.Acks()[v.acks:] {
-		if len(a.Payload) > 0 && string(a.Payload) != "null" {
-			var p struct{ Text string }
-			if json.Unmarshal(a.Payload, &p) == nil && p.Text != "" {
-				fmt.Fprintf(v.out, "  only you    %s\n", readable(p.Text))
-			}
+	if envelope != "" {
+		if _, err := s.fs.WaitAck(ctx, envelope); err != nil {
+			s.say("sandbox", "mpc-bot did not acknowledge that: "+err.Error())
+			return
 		}
 	}
-	v.acks = v.fs.AckCount()
-	views := v.fs.Views()
-	for range views[v.views:] {
-		fmt.Fprintln(v.out, "  a form      opened (Slack would show the modal; the sandbox cannot fill it in: type the people after /mpc-add instead)")
-	}
-	v.views = len(views)
-	msgs := v.fs.Messages()
-	for _, m := range msgs[v.messages:] {
-		where := "#incident  "
-		if m.ThreadTS != "" {
-			where = "  └ thread  "
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for quiet := 0; quiet < 3; {
+		if s.bot.Idle() {
+			quiet++
+		} else {
+			quiet = 0
 		}
-		fmt.Fprintf(v.out, "  %s %s\n", where, readable(m.Text))
-	}
-	v.messages = len(msgs)
-	for _, e := range v.fs.Ephemerals()[v.ephemerals:] {
-		fmt.Fprintf(v.out, "  only you    %s\n", readable(e.Text))
-		v.ephemerals++
-	}
-	for _, r := range v.fs.Responses()[v.responses:] {
-		fmt.Fprintf(v.out, "  only you    %s\n", readable(r.Text))
-		v.responses++
-	}
-	for _, u := range v.fs.Updates()[v.updates:] {
-		fmt.Fprintf(v.out, "  (edited)    %s\n", readable(u.Text))
-		v.updates++
-	}
-	for _, r := range v.fp.Requests()[v.requests:] {
-		fmt.Fprintf(v.out, "  PHLO        %s %s %s\n              → %d api_id %s\n", r.Method, r.Path, strings.TrimSpace(string(r.RawBody)), r.Status, r.APIID)
-		v.requests++
+		select {
+		case <-ctx.Done():
+			s.say("sandbox", "mpc-bot is still busy; what it did so far follows.")
+			return
+		case <-tick.C:
+		}
 	}
 }
