@@ -67,6 +67,8 @@ type Bot struct {
 	// botUserID is the bot's own user, whose mention starts a command.
 	botUserID string
 	connected atomic.Bool
+	// halt is set when the bot must stop for good (SlackFault).
+	halt halt
 	// received holds when each envelope was read, until its ack.
 	received sync.Map // envelope ID → receipt
 
@@ -112,59 +114,100 @@ func New(cfg Config) (*Bot, error) {
 	}, nil
 }
 
-// ErrSlackAuth is returned by Run when Slack refuses the tokens.
-var ErrSlackAuth = errors.New("slack refused the tokens")
-
-// Run connects to Slack over Socket Mode and serves until ctx ends or
-// Slack refuses the tokens. It reconnects by itself on disconnects and
-// dropped sockets. When ctx ends it stops reading envelopes (Slack
-// re-delivers unacknowledged ones to other replicas) and returns; the
-// service's own Run ends the requests in flight, and Wait waits for the
-// last messages.
+// Run connects to Slack over Socket Mode and serves until ctx ends (it
+// then returns nil) or the session cannot go on. It reconnects by itself
+// when Slack asks it to or the network drops the socket. It stops for good,
+// logging why once at error level, when Slack refuses a token (a
+// *TokenError; ErrTokenRevoked if it worked earlier) or turns Socket Mode
+// off (ErrSocketModeDisabled); when auth.test gets no answer it returns
+// ErrSlackUnreachable. When it ends it stops reading envelopes (Slack
+// re-delivers unacknowledged ones to other replicas); the service's own
+// Run ends the requests in flight, and Wait waits for the last messages.
 func (b *Bot) Run(ctx context.Context) error {
 	// auth.test checks the bot token before anyone types a command, and
 	// names the bot user whose mentions are commands.
 	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	who, err := b.api.AuthTestContext(authCtx)
 	cancel()
-	var refused slack.SlackErrorResponse
-	switch {
-	case errors.As(err, &refused):
-		return fmt.Errorf("bot: auth.test: %w: %s", ErrSlackAuth, refused.Err)
-	case err != nil:
-		return fmt.Errorf("bot: auth.test: cannot reach Slack: %s", slackErrorCode(err))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return authTestError(err)
 	}
 	b.botUserID = who.UserID
 	b.log.Info("authenticated with Slack", "team", who.TeamID, "bot_user", who.UserID)
 
 	logger := slog.NewLogLogger(b.log.Handler(), slog.LevelDebug)
-	smc := socketmode.New(b.api, append([]socketmode.Option{socketmode.OptionLog(logger)}, b.cfg.SocketOptions...)...)
+	opts := []socketmode.Option{socketmode.OptionLog(logger), socketmode.OptionDialer(socketDialer(b.onDisconnect))}
+	smc := socketmode.New(b.api, append(opts, b.cfg.SocketOptions...)...)
 
 	sockCtx, stopSocket := context.WithCancel(ctx)
 	defer stopSocket()
 	sockErr := make(chan error, 1)
 	go func() { sockErr <- smc.RunContext(sockCtx) }()
 
+	var end error      // why the session ended, if not ctx or a halt
+	connected := false // the app-level token has worked in this run
 loop:
 	for {
 		select {
 		case <-ctx.Done():
 			break loop
-		case err = <-sockErr:
-			if ctx.Err() == nil {
-				b.log.Error("Slack ended the Socket Mode session", "err", err)
-				err = fmt.Errorf("bot: socket mode: %w: %v", ErrSlackAuth, err)
-			} else {
-				err = nil
+		case <-b.halt.done():
+			break loop
+		case err := <-sockErr:
+			sockErr = nil
+			end = socketEnd(err, connected)
+			var te *TokenError
+			if errors.As(end, &te) {
+				b.stopFor(end, "Slack refused the app-level token, so the bot stops", "slack_error", te.Code, "revoked", te.Revoked)
+			} else if end != nil {
+				b.log.Error("the Socket Mode session ended", "err", end)
 			}
 			break loop
 		case evt := <-smc.Events:
+			if b.halt.reason() != nil {
+				break loop // left unacknowledged: Slack re-delivers it
+			}
+			connected = connected || evt.Type == socketmode.EventTypeConnected
 			b.handle(smc, evt)
 		}
 	}
 	stopSocket()
+	if sockErr != nil {
+		// Let the Socket Mode client finish, so that nothing reconnects
+		// once Run has returned.
+		select {
+		case <-sockErr:
+		case <-time.After(5 * time.Second):
+			b.log.Warn("the Socket Mode client did not stop within 5s")
+		}
+	}
 	b.setConnected(false) // not ready: /readyz says so while requests drain
-	return err
+	if h := b.halt.reason(); errors.Is(h, ErrTokenRevoked) {
+		// Slack does not take a revoked token back, and every replica has
+		// the same token, so a restart cannot help: the process stays up,
+		// not ready, with the reason on /readyz, until an operator installs
+		// a new token and restarts it. Exiting would only crash-loop.
+		<-ctx.Done()
+		return nil
+	} else if h != nil {
+		return h
+	}
+	return end
+}
+
+// onDisconnect hears the reason of each disconnect message Slack sends.
+// slack-go reconnects after every one; link_disabled is final.
+func (b *Bot) onDisconnect(reason string) {
+	if reason != reasonLinkDisabled {
+		b.log.Info("Slack asked for a new connection", "reason", reason)
+		return
+	}
+	b.stopFor(fmt.Errorf("bot: Slack closed the connection with reason %s: %w", reason, ErrSocketModeDisabled),
+		"Slack turned Socket Mode off for this app, so the bot stops: turn it back on at https://api.slack.com/apps → your app → Socket Mode, then start the bot again",
+		"reason", reason)
 }
 
 // Wait waits, at most timeout, for the messages the bot is still posting.
@@ -179,7 +222,7 @@ func (b *Bot) Wait(timeout time.Duration) {
 }
 
 // Connected reports whether the Socket Mode connection is up, for /readyz.
-func (b *Bot) Connected() bool { return b.connected.Load() }
+func (b *Bot) Connected() bool { return b.connected.Load() && b.halt.reason() == nil }
 
 // Busy reports the bot's own work in flight: envelopes being recorded and
 // answers being posted. With the service's Busy, 0 means idle.

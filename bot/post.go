@@ -30,12 +30,15 @@ type privateReply struct {
 // and returns the new message's ts. slack-go's retry option already waits
 // out Slack's 429s.
 func (b *Bot) postInChannel(ctx context.Context, channel, threadTS string, m message) (string, error) {
+	if err := b.botTokenGone(); err != nil {
+		return "", err
+	}
 	opts := m.options()
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
 	_, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
-	return ts, err
+	return ts, b.checkBotToken("chat.postMessage", err)
 }
 
 // postPrivately shows m to the invoking user alone through a response_url,
@@ -61,7 +64,7 @@ func (b *Bot) tellPrivately(ctx context.Context, to privateReply, m message) {
 	defer cancel()
 	var err error
 	if to.dm {
-		if _, err = b.postInChannel(fctx, to.channelID, to.threadTS, m); err != nil {
+		if _, err = b.postInChannel(fctx, to.channelID, to.threadTS, m); err != nil && !errors.Is(err, ErrTokenRevoked) {
 			b.log.Error("could not answer in the direct message", "user", to.userID, "slack_error", slackErrorCode(err))
 		}
 		return
@@ -71,14 +74,15 @@ func (b *Bot) tellPrivately(ctx context.Context, to privateReply, m message) {
 			return
 		}
 	}
-	if to.channelID != "" && to.userID != "" {
+	if to.channelID != "" && to.userID != "" && b.botTokenGone() == nil {
 		opts := m.options()
 		if to.threadTS != "" {
 			opts = append(opts, slack.MsgOptionTS(to.threadTS))
 		}
 		_, err = b.api.PostEphemeralContext(fctx, to.channelID, to.userID, opts...)
+		err = b.checkBotToken("chat.postEphemeral", err)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrTokenRevoked) {
 		b.log.Error("could not answer the user", "user", to.userID, "slack_error", slackErrorCode(err))
 	}
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -186,11 +187,17 @@ func (r *reporter) waitAnnounced(ctx context.Context) {
 func (b *Bot) updateMessage(ctx context.Context, rt route, m message) {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
 	defer cancel()
-	var err error
-	if rt.Ephemeral {
+	err := b.botTokenGone()
+	switch {
+	case err != nil:
+	case rt.Ephemeral:
 		err = b.postPrivately(fctx, rt.ResponseURL, m, true)
-	} else {
+	default:
 		_, _, _, err = b.api.UpdateMessageContext(fctx, rt.Channel, rt.Message, m.options()...)
+		err = b.checkBotToken("chat.update", err)
+	}
+	if errors.Is(err, ErrTokenRevoked) {
+		return
 	}
 	if err != nil {
 		b.log.Error("could not update the message a button was pressed on", "slack_error", slackErrorCode(err))

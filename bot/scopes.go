@@ -17,5 +17,5 @@ func Scopes() []string {
 
 // Events are the bot events the code handles, subscribed in manifest.yaml.
 func Events() []string {
-	return []string{"app_mention", "app_home_opened", "message.im"}
+	return []string{"app_mention", "app_home_opened", "message.im", "tokens_revoked"}
 }

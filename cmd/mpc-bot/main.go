@@ -48,8 +48,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case len(args) == 1 && args[0] == "sandbox":
 		return runSandbox(ctx, stdin, stdout)
+	case len(args) == 1 && args[0] == "check":
+		return runCheck(ctx, stdout)
 	case len(args) > 0:
-		return fmt.Errorf("unexpected arguments %q: run mpc-bot with its settings in the environment (see README.md), or mpc-bot sandbox to try it", args)
+		return fmt.Errorf("unexpected arguments %q: run mpc-bot with its settings in the environment (see README.md), mpc-bot check to check them, or mpc-bot sandbox to try it", args)
 	}
 	s, err := config.Load()
 	if err != nil {
@@ -143,6 +145,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer pc.CloseIdleConnections()
+	if err := checkBridgesAtStart(ctx, log, pc, brs); err != nil {
+		return err
+	}
 
 	api := slack.New(s.SlackBotToken,
 		slack.OptionAppLevelToken(s.SlackAppToken),
@@ -184,8 +189,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if s.HTTPAddr != "" {
 		stopHTTP, err := serveHTTP(s.HTTPAddr, telemetry.NewHandler(metrics,
 			telemetry.Check{Name: "slack", Check: func(context.Context) error {
+				if err := b.SlackFault(); err != nil {
+					return err // for good: a revoked token, Socket Mode off
+				}
 				if !b.Connected() {
-					return errors.New("socket mode not connected")
+					return errors.New("not connected to Slack over Socket Mode yet, or reconnecting")
 				}
 				return nil
 			}},
@@ -229,8 +237,21 @@ func (m *Main) Run(ctx context.Context) error {
 		err = serr
 	}
 	b.Wait(10 * time.Second)
-	if errors.Is(err, bot.ErrSlackAuth) {
-		return fmt.Errorf("%w (check SLACK_BOT_TOKEN, and SLACK_APP_TOKEN: an app-level token with connections:write, with Socket Mode enabled)", err)
+	// Say which setting, or which switch in the app's settings, to fix.
+	var te *bot.TokenError
+	switch {
+	case errors.As(err, &te) && te.Revoked && te.Token == bot.AppToken:
+		return fmt.Errorf("%w: make a new app-level token (https://api.slack.com/apps → your app → Basic Information → App-Level Tokens, scope connections:write) and set SLACK_APP_TOKEN to it", err)
+	case errors.As(err, &te) && te.Revoked:
+		return fmt.Errorf("%w: the app was uninstalled or its tokens revoked; reinstall it (https://api.slack.com/apps → your app → Install App) and set SLACK_BOT_TOKEN to its new Bot User OAuth Token", err)
+	case errors.As(err, &te) && te.Token == bot.AppToken:
+		return fmt.Errorf("%w (check SLACK_APP_TOKEN: an app-level token, xapp-…, with connections:write)", err)
+	case errors.As(err, &te):
+		return fmt.Errorf("%w (check SLACK_BOT_TOKEN: the app's Bot User OAuth Token, xoxb-…)", err)
+	case errors.Is(err, bot.ErrSocketModeDisabled):
+		return fmt.Errorf("%w, then start mpc-bot again", err)
+	case errors.Is(err, bot.ErrSlackUnreachable):
+		return fmt.Errorf("%w (check the network, any proxy settings and SLACK_API_URL)", err)
 	}
 	if err == nil {
 		log.Info("mpc-bot stopped")
