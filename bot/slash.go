@@ -9,7 +9,13 @@ import (
 
 // onSlashCommand answers bad input and help inside the ack itself; a
 // request is recorded first and acked after, with its place in line.
+// Parsing (numbers are parsed with libphonenumber) happens off the event
+// loop, which in a burst has every envelope behind it to read and ack.
 func (b *Bot) onSlashCommand(smc *socketmode.Client, env *socketmode.Request, sc slack.SlashCommand) {
+	b.spawn(func() { b.slashCommand(smc, env, sc) })
+}
+
+func (b *Bot) slashCommand(smc *socketmode.Client, env *socketmode.Request, sc slack.SlashCommand) {
 	if sc.Command != b.command {
 		b.ack(smc, env, unknownCommandMessage(sc.Command).ackPayload())
 		return

@@ -65,12 +65,15 @@ func (s *Service) Submit(ctx context.Context, req Request) (Receipt, error) {
 	}
 
 	sub := submission{req: req, done: make(chan submitted, 1)}
+	s.intake.enter()
 	select {
 	case s.submissions <- sub:
 	case <-ctx.Done():
+		s.intake.leave()
 		release()
 		return Receipt{}, &NotRecordedError{Err: ctx.Err()}
 	case <-s.stop:
+		s.intake.leave()
 		release()
 		return Receipt{}, ErrShuttingDown
 	}
@@ -131,6 +134,11 @@ func (s *Service) commit(batch []submission) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	adms, err := s.store.Accept(ctx, s.instance, s.clock.Now().Add(-s.cfg.DeadAfter), reqs)
 	cancel()
+	defer func() {
+		for range batch {
+			s.intake.leave()
+		}
+	}()
 	s.noteStore(err)
 	if err == nil && len(adms) != len(batch) {
 		err = errors.New("store answered for a different number of requests")
@@ -169,6 +177,7 @@ func (s *Service) refuseWaiting() {
 	for {
 		select {
 		case sub := <-s.submissions:
+			s.intake.leave()
 			s.queued.Add(-1)
 			s.unprepared.Add(-1)
 			s.active.Add(-1)

@@ -40,7 +40,7 @@ func (s *Service) Run(ctx context.Context, replies Replies) error {
 
 	<-ctx.Done()
 	s.log.Info("stopping: no new work; ending requests that have not reached Plivo")
-	s.stopOnce.Do(func() { close(s.stop) })
+	s.stopOnce.Do(func() { close(s.stop); s.stopCancel() })
 
 	done := make(chan struct{})
 	go func() { s.jobs.Wait(); close(done) }()
@@ -48,10 +48,10 @@ func (s *Service) Run(ctx context.Context, replies Replies) error {
 	case <-done:
 	case <-s.clock.After(s.cfg.ShutdownTimeout):
 		s.log.Warn("stopping: PHLO requests still unanswered after the shutdown timeout; giving up on them", "requests", s.Busy())
-		s.hardOnce.Do(func() { close(s.hard) })
+		s.hardOnce.Do(func() { close(s.hard); s.hardCancel() })
 		<-done
 	}
-	s.hardOnce.Do(func() { close(s.hard) })
+	s.hardOnce.Do(func() { close(s.hard); s.hardCancel() })
 
 	lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -119,15 +119,7 @@ func (s *Service) adoptOrphans(ctx context.Context) {
 // requestContext bounds one request: RequestTimeout from now, and the
 // hard stop once the shutdown timeout has passed.
 func (s *Service) requestContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
-	go func() {
-		select {
-		case <-s.hard:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
+	return context.WithTimeout(s.hardCtx, s.cfg.RequestTimeout)
 }
 
 // finalContext outlives ctx by a few seconds, for the last word and the

@@ -21,6 +21,7 @@ func (j *job) send(e Entry, cmd Command) (o Outcome, sent bool) {
 	}
 	defer s.sending.Release(1)
 
+	s.intake.yield(j.ctx)
 	log := j.log.With("audit_id", e.ID, "verb", e.Verb, "bridge", e.Bridge, "to", cmd.To, "member", cmd.Member,
 		"to_user", e.ToUser, "role", e.Role, "trigger_source", cmd.TriggerSource)
 	if err := s.store.Begin(j.ctx, e); err != nil {

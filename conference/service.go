@@ -1,6 +1,7 @@
 package conference
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -87,21 +88,27 @@ type Service struct {
 	// unprepared those not yet past preparing, for places in line.
 	queued     atomic.Int64
 	unprepared atomic.Int64
-	// submissions feeds the intake's group commit.
+	// submissions feeds the intake's group commit; intake gives it
+	// priority over the work.
 	submissions chan submission
+	intake      intakeFirst
 
 	// running is set by Run; stop is closed when Run's context ends: no
 	// new work, and every wait before a PHLO request ends. hard ends the
 	// PHLO requests themselves once ShutdownTimeout has passed.
-	running    atomic.Bool
-	started    chan struct{}
-	stop       chan struct{}
-	stopOnce   sync.Once
-	hard       chan struct{}
-	hardOnce   sync.Once
-	jobs       sync.WaitGroup
-	active     atomic.Int64
-	storeFault atomic.Pointer[storeFault]
+	running  atomic.Bool
+	started  chan struct{}
+	stop     chan struct{}
+	stopOnce sync.Once
+	hard     chan struct{}
+	hardOnce sync.Once
+	// stopCtx and hardCtx end with stop and hard, so that a request's
+	// contexts can follow them without a goroutine each.
+	stopCtx, hardCtx       context.Context
+	stopCancel, hardCancel context.CancelFunc
+	jobs                   sync.WaitGroup
+	active                 atomic.Int64
+	storeFault             atomic.Pointer[storeFault]
 }
 
 type storeFault struct {
@@ -168,7 +175,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.DeadAfter <= cfg.HeartbeatEvery {
 		return nil, errors.New("conference: DeadAfter must be longer than HeartbeatEvery, or live instances look dead")
 	}
+	stopCtx, stopCancel := context.WithCancel(context.Background())
+	hardCtx, hardCancel := context.WithCancel(context.Background())
 	return &Service{
+		stopCtx: stopCtx, stopCancel: stopCancel, hardCtx: hardCtx, hardCancel: hardCancel,
 		cfg:         cfg,
 		log:         cfg.Logger.With("instance", cfg.Instance),
 		store:       cfg.Store,

@@ -9,6 +9,9 @@ import (
 // work runs one accepted request to its end: whatever happens, its people
 // hear of it and it is marked done.
 func (s *Service) work(req Request) {
+	// Recording what is still arriving comes first, before even this
+	// request's own set-up.
+	s.intake.yield(s.stopCtx)
 	ctx, cancel := s.requestContext()
 	defer cancel()
 	rep := s.replies.For(req)
@@ -185,12 +188,6 @@ func (s *Service) markDone(ctx context.Context, id string, log *slog.Logger) {
 // untilStop derives a context that also ends when the service stops.
 func (s *Service) untilStop(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
-	go func() {
-		select {
-		case <-s.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
+	unregister := context.AfterFunc(s.stopCtx, cancel)
+	return ctx, func() { unregister(); cancel() }
 }
