@@ -14,8 +14,7 @@ const dialsPerRequest = 4
 // reached are not dialled again.
 func (j *job) add(exclude []Entry) {
 	s, req := j.s, j.req
-	if err := s.policy.AllowRequester(j.prep, s.cfg.Groups, req.Place, req.By); err != nil {
-		j.refuse(err)
+	if !j.allowed() {
 		return
 	}
 	bridge, err := s.bridgeFor(j.prep, req.Place, req.Bridge)
@@ -23,9 +22,8 @@ func (j *job) add(exclude []Entry) {
 		j.refuse(err)
 		return
 	}
-	caller, err := s.ownNumber(j.prep, req.By)
-	if err != nil {
-		j.refuse(callerError(err))
+	caller, ok := j.caller()
+	if !ok {
 		return
 	}
 	parties, unreachable, err := s.resolve(j.prep, req.Place.Team, req.Targets)

@@ -1,7 +1,6 @@
 package conference
 
 import (
-	"errors"
 	"fmt"
 )
 
@@ -15,8 +14,7 @@ func (j *job) member() {
 		j.refuse(fmt.Errorf("conference: %q is not a member action", req.Verb))
 		return
 	}
-	if err := s.policy.AllowRequester(j.prep, s.cfg.Groups, req.Place, req.By); err != nil {
-		j.refuse(err)
+	if !j.allowed() {
 		return
 	}
 	rows, err := s.Roster(j.prep, req.Place)
@@ -65,22 +63,16 @@ func (j *job) member() {
 // act sends the request's verb to the party of one audit entry: a button
 // on an outcome message or a roster line.
 func (j *job) act() {
-	s, req := j.s, j.req
+	req := j.req
 	if !req.Verb.Member() || req.Verb == VerbAbortTransfer {
 		j.refuse(fmt.Errorf("conference: %q is not a member action", req.Verb))
 		return
 	}
-	orig, err := s.store.FindEntry(j.prep, req.Of)
-	switch {
-	case errors.Is(err, ErrNotFound) || (err == nil && orig.Place.Team != req.Place.Team):
-		j.refuse(ErrNotFound)
-		return
-	case err != nil:
-		j.refuse(&NotRecordedError{Err: err})
+	orig, ok := j.entryOf(req.Of)
+	if !ok {
 		return
 	}
-	if err := s.policy.AllowRequester(j.prep, s.cfg.Groups, req.Place, req.By); err != nil {
-		j.refuse(err)
+	if !j.allowed() {
 		return
 	}
 	j.releasePrep()
@@ -104,8 +96,7 @@ func (j *job) transfer() {
 		j.refuse(fmt.Errorf("conference: %q is not a transfer", req.Verb))
 		return
 	}
-	if err := s.policy.AllowRequester(j.prep, s.cfg.Groups, req.Place, req.By); err != nil {
-		j.refuse(err)
+	if !j.allowed() {
 		return
 	}
 	bridge, err := j.actionBridge()
@@ -113,9 +104,8 @@ func (j *job) transfer() {
 		j.refuse(err)
 		return
 	}
-	caller, err := s.ownNumber(j.prep, req.By)
-	if err != nil {
-		j.refuse(callerError(err))
+	caller, ok := j.caller()
+	if !ok {
 		return
 	}
 	parties, unreachable, err := s.resolve(j.prep, req.Place.Team, req.Targets)
@@ -154,8 +144,7 @@ func (j *job) transfer() {
 // is their own number.
 func (j *job) abortTransfer() {
 	s, req := j.s, j.req
-	if err := s.policy.AllowRequester(j.prep, s.cfg.Groups, req.Place, req.By); err != nil {
-		j.refuse(err)
+	if !j.allowed() {
 		return
 	}
 	bridge, err := j.actionBridge()
@@ -163,9 +152,8 @@ func (j *job) abortTransfer() {
 		j.refuse(err)
 		return
 	}
-	caller, err := s.ownNumber(j.prep, req.By)
-	if err != nil {
-		j.refuse(callerError(err))
+	caller, ok := j.caller()
+	if !ok {
 		return
 	}
 	j.releasePrep()

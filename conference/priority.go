@@ -19,11 +19,15 @@ type intakeFirst struct {
 	pending   int
 	drained   chan struct{} // closed when pending falls to 0
 	lastEnter time.Time
+	// burst is set when the last two requests came within quietGap of
+	// each other: only then is more expected.
+	burst bool
 }
 
-// quietGap is how long the intake must have been idle before work goes
-// on: envelopes of a burst arrive a few at a time, and work woken between
-// two of them would take the CPU from reading the next.
+// quietGap is how long the intake of a burst must have been idle before
+// work goes on: envelopes of a burst arrive a few at a time, and work woken
+// between two of them would take the CPU from reading the next. A lone
+// request does not wait.
 const quietGap = 3 * time.Millisecond
 
 // yieldAtMost bounds one wait, so a steady stream of commands cannot
@@ -38,7 +42,9 @@ func (g *intakeFirst) enter() {
 		g.drained = make(chan struct{})
 	}
 	g.pending++
-	g.lastEnter = time.Now()
+	now := time.Now()
+	g.burst = now.Sub(g.lastEnter) < quietGap
+	g.lastEnter = now
 }
 
 // leave counts it recorded (or refused).
@@ -58,12 +64,12 @@ func (g *intakeFirst) yield(ctx context.Context) {
 	defer deadline.Stop()
 	for {
 		g.mu.Lock()
-		pending, drained, idle := g.pending, g.drained, time.Since(g.lastEnter)
+		pending, drained, idle, burst := g.pending, g.drained, time.Since(g.lastEnter), g.burst
 		g.mu.Unlock()
 		var wait <-chan time.Time
 		switch {
 		case pending > 0:
-		case idle >= quietGap:
+		case !burst || idle >= quietGap:
 			return
 		default:
 			wait = time.After(quietGap - idle)

@@ -10,22 +10,19 @@ import (
 // rules, their dial limit).
 func (j *job) retryEntry() {
 	s, req := j.s, j.req
-	orig, err := s.store.FindEntry(j.prep, req.Of)
-	switch {
-	case errors.Is(err, ErrNotFound) || (err == nil && (orig.Place.Team != req.Place.Team || orig.Verb != VerbCall)):
+	orig, ok := j.entryOf(req.Of)
+	if !ok {
+		return
+	}
+	if orig.Verb != VerbCall {
 		j.refuse(ErrNotFound)
 		return
-	case err != nil:
-		j.refuse(&NotRecordedError{Err: err})
+	}
+	if !j.allowed() {
 		return
 	}
-	if err := s.policy.AllowRequester(j.prep, s.cfg.Groups, req.Place, req.By); err != nil {
-		j.refuse(err)
-		return
-	}
-	caller, err := s.ownNumber(j.prep, req.By)
-	if err != nil {
-		j.refuse(callerError(err))
+	caller, ok := j.caller()
+	if !ok {
 		return
 	}
 	p := partyOf(orig)
