@@ -13,8 +13,9 @@ import (
 
 // BenchmarkStartupToConnected measures the real binary from exec to its
 // Socket Mode connection being open at the fake Slack: process start,
-// settings, opening and migrating a fresh SQLite database, auth.test,
-// apps.connections.open and the websocket dial.
+// settings, opening and migrating a fresh SQLite database, the PHLO check
+// of the bridge (two GETs), auth.test, apps.connections.open and the
+// websocket dial.
 func BenchmarkStartupToConnected(b *testing.B) {
 	fs := slacktest.NewServer()
 	defer fs.Close()

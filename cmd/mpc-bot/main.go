@@ -4,6 +4,7 @@
 // environment; see README.md.
 //
 //	mpc-bot            run the bot
+//	mpc-bot check      check the settings against Slack, Plivo and the database
 //	mpc-bot sandbox    try it against a built-in fake Slack and fake PHLO
 package main
 
