@@ -26,20 +26,8 @@ func (j *job) add(exclude []Entry) {
 	if !ok {
 		return
 	}
-	parties, unreachable, err := s.resolve(j.prep, req.Place.Team, req.Targets)
-	if err != nil {
-		j.refuse(err)
-		return
-	}
-	if j.prep.Err() != nil {
-		j.interrupted(req.Targets)
-		return
-	}
-	parties = withoutSent(parties, exclude)
-	parties, denied := j.allowDestinations(parties)
-	unreachable = append(unreachable, denied...)
-	if len(parties) == 0 {
-		j.refuse(&NobodyToDialError{Unreachable: unreachable})
+	parties, unreachable, ok := j.dialable(exclude)
+	if !ok {
 		return
 	}
 	j.releasePrep()

@@ -108,19 +108,12 @@ func (j *job) transfer() {
 	if !ok {
 		return
 	}
-	parties, unreachable, err := s.resolve(j.prep, req.Place.Team, req.Targets)
-	if err != nil {
-		j.refuse(err)
+	parties, unreachable, ok := j.dialable(nil)
+	if !ok {
 		return
 	}
-	parties, denied := j.allowDestinations(parties)
-	unreachable = append(unreachable, denied...)
 	if len(parties) != 1 {
-		if len(parties) == 0 {
-			j.refuse(&NobodyToDialError{Unreachable: unreachable})
-		} else {
-			j.refuse(&TooManyPeopleError{Count: len(parties)})
-		}
+		j.refuse(&TooManyPeopleError{Count: len(parties)})
 		return
 	}
 	j.releasePrep()

@@ -39,3 +39,26 @@ func (j *job) entryOf(id string) (Entry, bool) {
 	}
 	return e, true
 }
+
+// dialable resolves the request's targets into the parties that may be
+// dialled: without those an earlier run reached (exclude) and those the
+// destination rules refuse, who come back as unreachable with the reason.
+// Nobody left refuses the request.
+func (j *job) dialable(exclude []Entry) ([]Party, []Unreachable, bool) {
+	parties, unreachable, err := j.s.resolve(j.prep, j.req.Place.Team, j.req.Targets)
+	if err != nil {
+		j.refuse(err)
+		return nil, nil, false
+	}
+	if j.prep.Err() != nil {
+		j.interrupted(j.req.Targets)
+		return nil, nil, false
+	}
+	parties, denied := j.allowDestinations(withoutSent(parties, exclude))
+	unreachable = append(unreachable, denied...)
+	if len(parties) == 0 {
+		j.refuse(&NobodyToDialError{Unreachable: unreachable})
+		return nil, nil, false
+	}
+	return parties, unreachable, true
+}
