@@ -226,3 +226,55 @@ func TestBridges(t *testing.T) {
 		t.Errorf("the binding is not in the history:\n%s", got)
 	}
 }
+
+// TestRosterButtons: the announcement's Roster button shows the roster to
+// whoever presses it, and a roster line's buttons act on that person and
+// show the roster again, changed.
+func TestRosterButtons(t *testing.T) {
+	h := newHarness(t)
+	h.command(callerID, publicChan, "<@"+aliceID+">")
+	parent, _ := h.waitThread(publicChan)
+	h.idle()
+	roster := buttonsOf(t, parent.Blocks)[actionRosterID]
+	if roster.button == nil {
+		t.Fatalf("the announcement has no Roster button: %s", parent.Blocks)
+	}
+	press(h, profileUserID, publicChan, parent, roster)
+	h.waitFor("the roster", func() bool { return len(h.slack.Responses()) > 0 })
+	shown := h.slack.Responses()[0]
+	if shown.ResponseType != "ephemeral" || !strings.Contains(shown.Text, "<@"+aliceID+"> as agent: Dialled") {
+		t.Fatalf("roster shown %+v", shown)
+	}
+	// Press Hold on alice's line of that (ephemeral) roster.
+	line := buttonsOf(t, shown.Blocks)["mpc_hold"]
+	env, err := h.slack.SendInteraction(map[string]any{
+		"type": "block_actions", "team": map[string]any{"id": slacktest.TeamID}, "user": map[string]any{"id": profileUserID},
+		"channel":      map[string]any{"id": publicChan},
+		"container":    map[string]any{"type": "message", "channel_id": publicChan, "message_ts": "1764072009.000001", "is_ephemeral": true},
+		"message":      map[string]any{"type": "message", "ts": "1764072009.000001", "blocks": json.RawMessage(shown.Blocks)},
+		"response_url": shown.URL,
+		"actions":      []map[string]any{{"type": "button", "action_id": line.button.ActionID, "block_id": line.blockID, "value": line.button.Value, "action_ts": "1764072010.000001"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAck(h.ctx(), env); err != nil {
+		t.Fatal(err)
+	}
+	h.idle()
+	if holds := phloActions(h)["hold"]; len(holds) != 1 || holds[0].MemberAddress != "sip:alice@example.sip.plivo.com" {
+		t.Fatalf("holds %+v", holds)
+	}
+	var again slacktest.Response
+	for _, r := range h.slack.Responses() {
+		if r.URL == shown.URL && r.ReplaceOriginal {
+			again = r
+		}
+	}
+	if !strings.Contains(again.Text, "is on hold") || !strings.Contains(again.Text, "<@"+aliceID+"> as agent: On hold, by <@"+profileUserID+">") {
+		t.Errorf("the roster after Hold: %q", again.Text)
+	}
+}
+
+// actionRosterID is the announcement's Roster button.
+const actionRosterID = "mpc_roster"
