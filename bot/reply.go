@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mpc-bot/mpc-bot/conference"
@@ -43,7 +44,8 @@ type reporter struct {
 	// be: outcomes wait for it to know their thread.
 	announced    chan struct{}
 	announceOnce sync.Once
-	parent       string // the thread outcomes go in; "" when not posted
+	announcing   atomic.Bool // Announce was called: there is something to wait for
+	parent       string      // the thread outcomes go in; "" when not posted
 	announcement message
 
 	mu     sync.Mutex
@@ -67,13 +69,18 @@ func (r *reporter) Waiting(ctx context.Context, w conference.Wait) {
 // Announce posts who is about to be dialled or acted on, in the
 // background: the PHLO requests do not wait for Slack.
 func (r *reporter) Announce(ctx context.Context, a conference.Announcement) {
+	r.announcing.Store(true)
 	if r.button() {
-		if !r.rt.Roster && len(a.Parties) == 1 {
-			r.b.spawn(func() {
-				r.b.updateMessage(ctx, r.rt, workingMessage(r.b.renderer(), r.req, a, r.rt.Line))
-			})
+		if r.rt.Roster || len(a.Parties) != 1 {
+			r.announceOnce.Do(func() { close(r.announced) })
+			return
 		}
-		r.announceOnce.Do(func() { close(r.announced) })
+		// The "working" update must land before the outcome's, or the
+		// message would end on "retrying…": the outcome waits for it.
+		r.b.spawn(func() {
+			defer r.announceOnce.Do(func() { close(r.announced) })
+			r.b.updateMessage(ctx, r.rt, workingMessage(r.b.renderer(), r.req, a, r.rt.Line))
+		})
 		return
 	}
 	m := announceMessage(r.b.renderer(), r.req, a)
@@ -124,6 +131,7 @@ func (r *reporter) Outcome(ctx context.Context, o conference.PartyOutcome) {
 // updateAfterPress shows the result of a button press where it was
 // pressed.
 func (r *reporter) updateAfterPress(ctx context.Context, o conference.PartyOutcome) {
+	r.waitAnnounced(ctx)
 	rn := r.b.renderer()
 	if r.rt.Roster {
 		r.b.showRoster(ctx, r.rt, r.req.By, r.req.Place, rn.outcomeText(o))
@@ -169,7 +177,7 @@ func (r *reporter) Done(ctx context.Context) {
 // that outcomes know their thread. A request that announced nothing does
 // not wait.
 func (r *reporter) waitAnnounced(ctx context.Context) {
-	if r.announcement.Text == "" && !r.button() {
+	if !r.announcing.Load() {
 		return
 	}
 	select {

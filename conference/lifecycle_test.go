@@ -152,13 +152,24 @@ func TestTakeoverOfADeadInstance(t *testing.T) {
 // envelope a dead instance accepted but never acknowledged; nothing was
 // sent, so the live instance runs it.
 func TestRedeliveryOfADeadInstancesQueuedRequestRunsIt(t *testing.T) {
-	w := newWorld(t)
+	// No scan after the first, so only the re-delivery can find it.
+	w := newWorld(t, func(c *conference.Config) { c.AdoptEvery = time.Hour })
 	ctx := w.ctx()
+	// The first scan has run once the maintenance loop waits on its three
+	// timers (heartbeat, scan, prune); the other instance is alive then.
+	if !w.clock.WaitTimers(3, ctx.Done()) {
+		t.Fatal("the maintenance loop did not start")
+	}
 	req := conference.Request{ID: "deadbeef0002", Key: "envelope:E9", Kind: conference.KindAdd, By: person(carol), Place: place(),
 		Targets: []conference.Target{number(t, "+14155550100")}}
-	if _, err := w.store.Accept(ctx, "i-gone", w.clock.Now(), []conference.Request{req}); err != nil {
+	if err := w.store.Heartbeat(ctx, "i-gone", w.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := w.store.Accept(ctx, "i-gone", w.clock.Now().Add(-time.Minute), []conference.Request{req}); err != nil {
+		t.Fatal(err)
+	}
+	// It dies: its heartbeat goes stale.
+	w.clock.Advance(30 * time.Second)
 	again := req
 	again.ID = ""
 	rec, err := w.svc.Submit(ctx, again)
