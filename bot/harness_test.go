@@ -273,7 +273,7 @@ func (h *harness) command(user, channel, text string) (slacktest.Ack, string) {
 	}
 	ack, err := h.slack.WaitAck(h.ctx(), env)
 	if err != nil {
-		h.t.Fatalf("no ack for %q: %v", text, err)
+		h.t.Fatalf("no ack for %q: %v\nlogs:\n%s", text, err, h.logs.String())
 	}
 	return ack, responseURL
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -153,7 +152,7 @@ func TestKillOneOfThreeReplicasLosesNothing(t *testing.T) {
 	settings := append(settingsFor(t, fs, fp), "MPC_DATABASE_URL="+storetest.FreshPostgres(t, base),
 		"MPC_TAKEOVER_AFTER=2s", "MPC_SHOW_NUMBERS=true", "MPC_USER_DIALS_PER_MINUTE=100000")
 	var procs []*exec.Cmd
-	var outs []*bytes.Buffer
+	var outs []*processOutput
 	for range 3 {
 		cmd, out := start(t, settings...)
 		procs, outs = append(procs, cmd), append(outs, out)

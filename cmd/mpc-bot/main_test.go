@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,17 +40,37 @@ func TestMain(m *testing.M) {
 }
 
 // start runs the binary with exactly env (plus PATH).
-func start(t *testing.T, env ...string) (*exec.Cmd, *bytes.Buffer) {
+func start(t *testing.T, env ...string) (*exec.Cmd, *processOutput) {
 	t.Helper()
 	cmd := exec.Command(binary)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
-	var out bytes.Buffer
+	var out processOutput
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	return cmd, &out
+}
+
+// processOutput collects a running process's output; tests read it while
+// the process still writes, so every access holds the lock.
+type processOutput struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *processOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+// String is the output so far.
+func (o *processOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
 }
 
 func waitExit(t *testing.T, cmd *exec.Cmd, within time.Duration) int {
