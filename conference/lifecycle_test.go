@@ -108,6 +108,12 @@ func TestShutdownEndsWhatHasNotStartedAtOnce(t *testing.T) {
 func TestTakeoverOfADeadInstance(t *testing.T) {
 	w := newWorld(t)
 	ctx := w.ctx()
+	// The first scan has run once the maintenance loop waits on its three
+	// timers; the clock may move on only then, or the next scan's timer
+	// would start from the moved clock and never fire.
+	if !w.clock.WaitTimers(3, ctx.Done()) {
+		t.Fatal("the maintenance loop did not start")
+	}
 	dead := "i-dead"
 	req := conference.Request{ID: "deadbeef0001", Key: "envelope:dead", Kind: conference.KindAdd, By: person(carol), Place: place(),
 		Targets: []conference.Target{conference.UserTarget(alice), number(t, "+14155550100")}, Accepted: w.clock.Now()}

@@ -33,10 +33,13 @@ func (j *job) waitOwnLimit(n int, targets []Target) bool {
 		j.refuse(&LimitError{PerMinute: s.cfg.DialsPerMinute, Wait: wait})
 		return false
 	}
+	// The timer starts before the person is told, so that a test clock
+	// moved on after the report fires it.
+	ready := s.clock.After(wait)
 	j.log.Info("request waits for its person's limit", "wait", wait)
 	j.rep.Waiting(j.ctx, Wait{PerMinute: s.cfg.DialsPerMinute, Delay: wait})
 	select {
-	case <-s.clock.After(wait):
+	case <-ready:
 		return true
 	case <-s.stop:
 	case <-j.ctx.Done():
