@@ -225,15 +225,7 @@ func stateWord(v conference.Verb) string {
 // interruptedMessage says a request went no further, with a Retry for
 // whom it did not reach.
 func interruptedMessage(rn renderer, i conference.Interruption) message {
-	var why string
-	switch i.Cause {
-	case conference.CauseShutdown:
-		why = "mpc-bot is restarting"
-	case conference.CauseBusy:
-		why = "mpc-bot was too busy to get to this in time"
-	default:
-		why = "mpc-bot stopped before it finished this request"
-	}
+	why := interruptedWhy(i.Cause, "mpc-bot is restarting")
 	v := verbOfKind(i.Request)
 	var lines []string
 	if len(i.NotSent) > 0 {

@@ -100,7 +100,7 @@ const usageLine = "Usage: `/mpc-add +14155550100 [agent|customer]`, `/mpc-add @a
 // ParseCommand parses the text after /mpc-add (or after the bot's mention).
 // defaultRegion applies to numbers written without a country code.
 func ParseCommand(text, defaultRegion string) (Command, error) {
-	if len(text) > maxCommandText {
+	if utf8.RuneCountInString(text) > maxCommandText {
 		return Command{}, usageErrorf("That is too long for `/mpc-add` (%d characters; at most %d). %s", utf8.RuneCountInString(text), maxCommandText, usageLine)
 	}
 	if !utf8.ValidString(text) {

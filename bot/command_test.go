@@ -124,6 +124,9 @@ func TestParseCommandRejects(t *testing.T) {
 		{"register alice", "`alice` is not a number or SIP address I can use"},
 		{"whoami now", "`/mpc-add whoami` takes nothing after it"},
 		{strings.Repeat("+1 ", 400), "too long"},
+		// The limit counts characters, as it says, not bytes: 513
+		// characters are refused for something else.
+		{"+14155550100 " + strings.Repeat("é", 500), "is not a role"},
 		{strings.Repeat("<@U0123ABCD> ", 21), "at most 20"},
 		{"+1415\x00555", "control characters"},
 		{"\xff\xfe", "not valid UTF-8"},

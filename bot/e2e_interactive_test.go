@@ -344,3 +344,27 @@ func TestRetryButtonDialsOnceUnderDoubleClick(t *testing.T) {
 		t.Errorf("updated message %+v", last)
 	}
 }
+
+// TestFormThatLostItsOriginStaysOpen: a submission whose stored origin is
+// gone cannot be announced anywhere; the form stays open and says so,
+// rather than closing as if someone were dialled.
+func TestFormThatLostItsOriginStaysOpen(t *testing.T) {
+	h := newHarness(t)
+	env, _, _, err := h.slack.SendSlashCommand(slacktest.SlashCommand{UserID: callerID, ChannelID: publicChan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAck(h.ctx(), env); err != nil {
+		t.Fatal(err)
+	}
+	_, v := openedView(h)
+	v.PrivateMetadata = ""
+	errs := submissionErrors(t, submit(h, callerID, v, nil, "+14155550100", "agent", ""))
+	if !strings.Contains(errs["people"], "run /mpc-add again") {
+		t.Errorf("form errors %v, want the form to say it lost its origin", errs)
+	}
+	h.idle()
+	if n := len(h.phlo.Requests()); n != 0 {
+		t.Errorf("%d PHLO requests from a form without an origin", n)
+	}
+}

@@ -276,3 +276,26 @@ func TestUnreachableSlackIsNotATokenProblem(t *testing.T) {
 		t.Fatalf("Run = %v, want ErrSlackUnreachable and not a token problem", err)
 	}
 }
+
+// TestUnreadableEnvelopeIsAckedAndNotLogged: an envelope slack-go cannot
+// read is acked, or Slack would re-deliver it for ever, and its raw text
+// (a response_url, a typed number) stays out of the log.
+func TestUnreadableEnvelopeIsAckedAndNotLogged(t *testing.T) {
+	h := newHarness(t)
+	err := h.slack.Send(slacktest.Envelope{EnvelopeID: "EBAD1", Type: "slash_commands", Payload: map[string]any{
+		"command": 42, "text": "+14155550100", "response_url": "https://hooks.slack.test/commands/secret-path",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAck(h.ctx(), "EBAD1"); err != nil {
+		t.Fatalf("the unreadable envelope was not acked: %v\n%s", err, h.logs.String())
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "ignored an envelope that could not be read") {
+		t.Errorf("nothing logged about the unreadable envelope:\n%s", logs)
+	}
+	if strings.Contains(logs, "secret-path") {
+		t.Errorf("the envelope's response_url reached the log:\n%s", logs)
+	}
+}

@@ -278,3 +278,24 @@ func TestRosterButtons(t *testing.T) {
 
 // actionRosterID is the announcement's Roster button.
 const actionRosterID = "mpc_roster"
+
+// TestMalformedButtonIsAnswered: a button whose value mpc-bot cannot read
+// (hand-made, or from an older message) acts on nobody and says so to the
+// presser, rather than doing nothing in silence.
+func TestMalformedButtonIsAnswered(t *testing.T) {
+	h := newHarness(t)
+	msg := slacktest.Message{TS: "1764072000.000100"}
+	press(h, callerID, publicChan, msg, pressable{blockID: "b1", button: &slack.ButtonBlockElement{ActionID: "mpc_hold", Value: "not-a-button-value"}})
+	h.waitFor("an answer to the press", func() bool {
+		for _, r := range h.slack.Responses() {
+			if strings.Contains(r.Text, "That button no longer works") {
+				return true
+			}
+		}
+		return false
+	})
+	h.idle()
+	if n := len(h.phlo.Requests()); n != 0 {
+		t.Errorf("%d PHLO requests from a malformed button", n)
+	}
+}

@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -32,13 +34,10 @@ func (b *Bot) handle(smc *socketmode.Client, evt socketmode.Event) {
 		b.log.Error("Slack refused the app-level token")
 	case socketmode.EventTypeHello:
 		b.log.Debug("Slack said hello")
-	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
-		b.log.Warn("Socket Mode error", "type", evt.Type, "err", evt.Data)
-		if evt.Request != nil && evt.Request.EnvelopeID != "" {
-			// A malformed envelope is acked all the same, or Slack would
-			// re-deliver it for ever.
-			b.ack(smc, evt.Request, nil)
-		}
+	case socketmode.EventTypeErrorBadMessage:
+		b.onBadEnvelope(smc, evt.Data)
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		b.log.Warn("Socket Mode error", "type", evt.Type, "err", socketErrorCause(evt.Data))
 	default:
 		if evt.Request == nil || evt.Request.EnvelopeID == "" {
 			b.log.Debug("ignored Socket Mode event", "type", evt.Type)
@@ -117,4 +116,38 @@ func (b *Bot) ack(smc *socketmode.Client, req *socketmode.Request, payload any) 
 	if err != nil {
 		b.log.Error("could not acknowledge envelope", "envelope_id", req.EnvelopeID, "err", err)
 	}
+}
+
+// onBadEnvelope handles an envelope slack-go could not read. It is acked
+// all the same, or Slack would re-deliver it for ever; only its type and
+// the reason are logged, since its raw text may hold a response_url, a
+// token or a typed phone number.
+func (b *Bot) onBadEnvelope(smc *socketmode.Client, data any) {
+	bad, ok := data.(*socketmode.ErrorBadMessage)
+	if !ok {
+		b.log.Warn("Socket Mode sent an envelope it could not read")
+		return
+	}
+	var head struct {
+		EnvelopeID string `json:"envelope_id"`
+		Type       string `json:"type"`
+	}
+	_ = json.Unmarshal(bad.Message, &head)
+	b.log.Warn("ignored an envelope that could not be read", "envelope_type", head.Type, "envelope_id", head.EnvelopeID, "err", bad.Cause)
+	if head.EnvelopeID != "" {
+		b.ack(smc, &socketmode.Request{EnvelopeID: head.EnvelopeID}, nil)
+	}
+}
+
+// socketErrorCause is what may be logged of a Socket Mode error event:
+// the error alone, never the response it carries (a response may hold a
+// typed number).
+func socketErrorCause(data any) any {
+	switch e := data.(type) {
+	case *socketmode.ErrorWriteFailed:
+		return e.Cause
+	case *slack.IncomingEventError:
+		return e.ErrorObj
+	}
+	return fmt.Sprintf("%T", data)
 }

@@ -44,9 +44,7 @@ func (b *Bot) onHomeOpened(smc *socketmode.Client, env *socketmode.Request, oute
 		hash = ev.View.Hash
 	}
 	b.spawn(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), homeTimeout)
-		defer cancel()
-		b.publishHome(ctx, who, hash, "")
+		b.publishHome(who, hash, "")
 	})
 }
 
@@ -74,9 +72,7 @@ func (b *Bot) onHomeAction(smc *socketmode.Client, env *socketmode.Request, cb s
 			} else {
 				b.log.Info("removed a registered number from the Home tab", "user", who.User)
 			}
-			hctx, hcancel := context.WithTimeout(context.Background(), homeTimeout)
-			defer hcancel()
-			b.publishHome(hctx, who, "", notice)
+			b.publishHome(who, "", notice)
 		})
 	default:
 		return false
@@ -84,11 +80,13 @@ func (b *Bot) onHomeAction(smc *socketmode.Client, env *socketmode.Request, cb s
 	return true
 }
 
-// publishHome draws who's Home tab once. hash, if set, is the view the
-// drawing replaces (see onHomeOpened); a drawing after a change passes
-// none, since it is the newest truth. A failure is logged, not retried:
-// the next open draws again.
-func (b *Bot) publishHome(ctx context.Context, who conference.Person, hash, notice string) {
+// publishHome draws who's Home tab once, within homeTimeout. hash, if
+// set, is the view the drawing replaces (see onHomeOpened); a drawing
+// after a change passes none, since it is the newest truth. A failure is
+// logged, not retried: the next open draws again.
+func (b *Bot) publishHome(who conference.Person, hash, notice string) {
+	ctx, cancel := context.WithTimeout(context.Background(), homeTimeout)
+	defer cancel()
 	st := b.homeStateOf(ctx, who)
 	st.notice = notice
 	req := slack.PublishViewContextRequest{UserID: who.User, View: b.homeView(st)}

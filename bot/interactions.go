@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -69,6 +70,10 @@ func (b *Bot) onButton(smc *socketmode.Client, env *socketmode.Request, cb slack
 	if !ok {
 		b.ack(smc, env, nil)
 		b.log.Warn("ignored a button with a malformed value", "user", cb.User.ID, "action", a.ActionID)
+		b.spawn(func() {
+			b.tellPrivately(context.Background(), privateReply{responseURL: cb.ResponseURL, channelID: cb.Channel.ID, userID: cb.User.ID},
+				simpleMessage(":warning: That button no longer works. Run `/mpc-add roster` for fresh ones."))
+		})
 		return true
 	}
 	channel, ts := cb.Channel.ID, cb.Message.Timestamp

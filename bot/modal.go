@@ -168,8 +168,12 @@ func parseSubmission(view slack.View) (modalSubmission, error) {
 func (b *Bot) onModalSubmit(smc *socketmode.Client, env *socketmode.Request, cb slack.InteractionCallback) {
 	sub, err := parseSubmission(cb.View)
 	if err != nil {
+		// The form stays open and says so, rather than closing as if
+		// something were dialled.
 		b.log.Warn("malformed form submission", "err", err)
-		b.ack(smc, env, nil)
+		b.ack(smc, env, slack.NewErrorsViewSubmissionResponse(map[string]string{
+			blockPeople: "This form no longer knows where it was opened. Close it and run /mpc-add again.",
+		}))
 		return
 	}
 	b.spawn(func() {

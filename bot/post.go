@@ -13,6 +13,12 @@ import (
 // work it reports on ran out of time, so the person always hears back.
 const finalPostTimeout = 5 * time.Second
 
+// finalContext is the context of a last message: ctx's values without its
+// cancellation, and a fresh finalPostTimeout.
+func finalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
+}
+
 // privateReply reaches one person alone: through the response_url when
 // there is one (it works in channels the bot is not in), else as an
 // ephemeral message.
@@ -60,7 +66,7 @@ func (b *Bot) postPrivately(ctx context.Context, responseURL string, m message, 
 // often the last word after ctx ended. A response_url that no longer
 // works (they last 30 minutes) falls back to an ephemeral message.
 func (b *Bot) tellPrivately(ctx context.Context, to privateReply, m message) {
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
+	fctx, cancel := finalContext(ctx)
 	defer cancel()
 	var err error
 	if to.dm {

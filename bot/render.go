@@ -13,13 +13,11 @@ import (
 type renderer struct {
 	show    bool
 	command string
-	region  string
 	bridges *conference.Bridges
-	limit   int
 }
 
 func (b *Bot) renderer() renderer {
-	return renderer{show: b.show, command: b.command, region: b.region, bridges: b.svc.Bridges(), limit: b.svc.DialsPerMinute()}
+	return renderer{show: b.show, command: b.command, bridges: b.svc.Bridges()}
 }
 
 // number shows an address as a channel may: masked unless the settings

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sync"
@@ -13,15 +14,20 @@ import (
 // For builds the reporter of one request from the route stored in it;
 // *Bot is the service's conference.Replies.
 func (b *Bot) For(req conference.Request) conference.Reporter {
-	if step, ok := b.stepReporterFor(req); ok {
-		// A Workflow Builder step, completed when done (workflow_reporter.go).
-		return step
-	}
 	rt, ok := routeOf(req)
-	if !ok {
-		b.log.Warn("a request without a Slack route; its outcome is only logged", "request_id", req.ID)
-		return silent{}
+	switch {
+	case ok && rt.Function != "":
+		// A Workflow Builder step, completed when done (workflow_reporter.go).
+		return b.stepReporter(req, rt)
+	case ok && rt.Channel != "":
+		return newReporter(b, req, rt)
 	}
+	b.log.Warn("a request without a Slack route; its outcome is only logged", "request_id", req.ID)
+	return silent{}
+}
+
+// newReporter reports in the channel rt names.
+func newReporter(b *Bot, req conference.Request, rt route) *reporter {
 	r := &reporter{b: b, req: req, rt: rt, announced: make(chan struct{})}
 	if rt.Message != "" {
 		// A button press: the message it came from is where answers go.
@@ -45,15 +51,12 @@ type reporter struct {
 	announced    chan struct{}
 	announceOnce sync.Once
 	announcing   atomic.Bool // Announce was called: there is something to wait for
-	parent       string      // the thread outcomes go in; "" when not posted
 	announcement message
 
 	mu     sync.Mutex
-	missed []outcomeLine // outcomes the channel did not show
+	parent string   // the thread outcomes go in; "" when not posted
+	missed []string // outcomes the channel did not show, a line each
 }
-
-// outcomeLine is one person's result, as a line of text.
-type outcomeLine = string
 
 // button reports whether the request came from a button on a message,
 // which is then updated in place rather than announced anew.
@@ -90,38 +93,35 @@ func (r *reporter) Announce(ctx context.Context, a conference.Announcement) {
 	r.announcement = m
 	r.b.spawn(func() {
 		defer r.announceOnce.Do(func() { close(r.announced) })
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
+		fctx, cancel := finalContext(ctx)
 		defer cancel()
 		ts, err := r.b.postInChannel(fctx, r.rt.Channel, r.rt.Thread, m)
 		if err != nil {
 			r.b.log.Info("cannot post in the channel, answering privately", "request_id", r.req.ID, "slack_error", slackErrorCode(err))
 			return
 		}
-		r.parent = r.rt.Thread
-		if r.parent == "" {
-			r.parent = ts
-		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.parent = cmp.Or(r.rt.Thread, ts)
 	})
 }
 
 // Outcome shows one person's result: a reply in the announcement's
 // thread, or the pressed message updated in place.
 func (r *reporter) Outcome(ctx context.Context, o conference.PartyOutcome) {
-	rn := r.b.renderer()
 	if r.button() {
 		r.updateAfterPress(ctx, o)
 		return
 	}
-	r.waitAnnounced(ctx)
-	m := outcomeMessage(rn, o, 1)
-	if r.parent != "" {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
+	rn := r.b.renderer()
+	if thread := r.thread(ctx); thread != "" {
+		fctx, cancel := finalContext(ctx)
 		defer cancel()
-		if _, err := r.b.postInChannel(fctx, r.rt.Channel, r.parent, m); err == nil {
+		_, err := r.b.postInChannel(fctx, r.rt.Channel, thread, outcomeMessage(rn, o, 1))
+		if err == nil {
 			return
-		} else {
-			r.b.log.Warn("could not reply in the thread", "request_id", r.req.ID, "slack_error", slackErrorCode(err))
 		}
+		r.b.log.Warn("could not reply in the thread", "request_id", r.req.ID, "slack_error", slackErrorCode(err))
 	}
 	r.mu.Lock()
 	r.missed = append(r.missed, rn.outcomeText(o))
@@ -134,7 +134,7 @@ func (r *reporter) updateAfterPress(ctx context.Context, o conference.PartyOutco
 	r.waitAnnounced(ctx)
 	rn := r.b.renderer()
 	if r.rt.Roster {
-		r.b.showRoster(ctx, r.rt, r.req.By, r.req.Place, rn.outcomeText(o))
+		r.b.showRoster(ctx, r.rt, r.req.Place, rn.outcomeText(o))
 		return
 	}
 	r.b.updateMessage(ctx, r.rt, pressedMessage(rn, r.req, o, r.rt.Line, r.b.now(), r.rt.Try+1))
@@ -151,11 +151,10 @@ func (r *reporter) Refused(ctx context.Context, err error) {
 // announcement made it there, else privately.
 func (r *reporter) Interrupted(ctx context.Context, i conference.Interruption) {
 	m := interruptedMessage(r.b.renderer(), i)
-	r.waitAnnounced(ctx)
-	if r.parent != "" && !r.button() {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
+	if thread := r.thread(ctx); thread != "" && !r.button() {
+		fctx, cancel := finalContext(ctx)
 		defer cancel()
-		if _, err := r.b.postInChannel(fctx, r.rt.Channel, r.parent, m); err == nil {
+		if _, err := r.b.postInChannel(fctx, r.rt.Channel, thread, m); err == nil {
 			return
 		}
 	}
@@ -171,6 +170,15 @@ func (r *reporter) Done(ctx context.Context) {
 	if len(missed) > 0 {
 		r.b.tellPrivately(ctx, r.rt.private(), privateOutcomeMessage(r.announcement, missed, r.req.ID))
 	}
+}
+
+// thread waits for the announcement and returns the thread outcomes go
+// in; "" when nothing was posted.
+func (r *reporter) thread(ctx context.Context) string {
+	r.waitAnnounced(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.parent
 }
 
 // waitAnnounced waits for the announcement to be posted (or to fail), so
@@ -193,7 +201,7 @@ func (r *reporter) waitAnnounced(ctx context.Context) {
 // updateMessage replaces the message a button was pressed on: through the
 // response_url for a message only the presser sees, else with chat.update.
 func (b *Bot) updateMessage(ctx context.Context, rt route, m message) {
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
+	fctx, cancel := finalContext(ctx)
 	defer cancel()
 	err := b.botTokenGone()
 	switch {

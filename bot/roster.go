@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -67,13 +66,13 @@ func (rn renderer) rosterLine(r conference.RosterEntry) string {
 	if r.State == conference.PartyTransferredIn {
 		how = "transferred in"
 	}
-	return fmt.Sprintf("%s as %s%s: *%s*\n%s by <@%s> %s", rn.party(r.Party), r.Role, rn.onBridge(r.Bridge), strings.ToUpper(state[:1])+state[1:], capitalise(how), r.AddedBy.User, when(r.AddedAt))
+	return fmt.Sprintf("%s as %s%s: *%s*\n%s by <@%s> %s", rn.party(r.Party), r.Role, rn.onBridge(r.Bridge), capitalise(state), capitalise(how), r.AddedBy.User, when(r.AddedAt))
 }
 
 // showRoster replaces a roster message (after a press on one of its
 // lines) with a fresh one, whose buttons carry the next sequence.
-func (b *Bot) showRoster(ctx context.Context, rt route, who conference.Person, where conference.Place, done string) {
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
+func (b *Bot) showRoster(ctx context.Context, rt route, where conference.Place, done string) {
+	fctx, cancel := finalContext(ctx)
 	defer cancel()
 	rows, err := b.svc.Roster(fctx, where)
 	if err != nil {

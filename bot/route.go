@@ -66,7 +66,7 @@ func (rt route) encode() []byte {
 // that is not Slack) has none, and its reporter stays silent.
 func routeOf(req conference.Request) (route, bool) {
 	var rt route
-	if len(req.Reply) == 0 || json.Unmarshal(req.Reply, &rt) != nil || rt.Channel == "" {
+	if len(req.Reply) == 0 || json.Unmarshal(req.Reply, &rt) != nil {
 		return route{}, false
 	}
 	return rt, true

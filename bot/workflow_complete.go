@@ -33,7 +33,7 @@ type stepResult struct {
 // last word after the request's own ran out. A run completed before
 // (Slack's execution_not_in_running_state) stays as it was.
 func (b *Bot) completeStep(ctx context.Context, step execution, res stepResult) {
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPostTimeout)
+	fctx, cancel := finalContext(ctx)
 	defer cancel()
 	api := b.executionClient(step.token)
 	var err error

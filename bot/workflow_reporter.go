@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,20 +12,16 @@ import (
 	"github.com/mpc-bot/mpc-bot/conference"
 )
 
-// stepReporterFor builds the reporter of a request a Workflow Builder step
-// made; ok is false for any other request.
-func (b *Bot) stepReporterFor(req conference.Request) (conference.Reporter, bool) {
-	var rt route
-	if len(req.Reply) == 0 || json.Unmarshal(req.Reply, &rt) != nil || rt.Function == "" {
-		return nil, false
-	}
+// stepReporter builds the reporter of a request a Workflow Builder step
+// made.
+func (b *Bot) stepReporter(req conference.Request, rt route) *stepReporter {
 	s := &stepReporter{b: b, req: req, step: execution{id: rt.Function, token: rt.FunctionToken}}
 	if rt.Channel != "" {
 		// The route names nobody (User is empty), so the channel reporter
 		// never answers anyone privately: a step has nobody to answer.
-		s.channel = &reporter{b: b, req: req, rt: rt, announced: make(chan struct{})}
+		s.channel = newReporter(b, req, rt)
 	}
-	return s, true
+	return s
 }
 
 // stepAnnouncement marks an announcement as a workflow's, so the channel
@@ -118,7 +113,7 @@ func (s *stepReporter) Interrupted(ctx context.Context, i conference.Interruptio
 	}
 	s.mu.Lock()
 	for n, t := range i.NotSent {
-		s.failed = append(s.failed, stepFailure{group: 2, order: n, who: rn.target(t), why: "not dialled: " + interruptedWhy(i.Cause)})
+		s.failed = append(s.failed, stepFailure{group: 2, order: n, who: rn.target(t), why: "not dialled: " + interruptedWhy(i.Cause, "mpc-bot was restarting; run the workflow again in a moment")})
 	}
 	s.mu.Unlock()
 	if s.channel != nil {
@@ -218,11 +213,12 @@ func entryOrder(id string) int {
 	return n
 }
 
-// interruptedWhy says why an interrupted request sent no more.
-func interruptedWhy(c conference.Cause) string {
+// interruptedWhy says why an interrupted request sent no more; restarting
+// is said of a shutdown, in the reader's words.
+func interruptedWhy(c conference.Cause, restarting string) string {
 	switch c {
 	case conference.CauseShutdown:
-		return "mpc-bot was restarting; run the workflow again in a moment"
+		return restarting
 	case conference.CauseBusy:
 		return "mpc-bot was too busy to get to this in time"
 	}
