@@ -118,9 +118,10 @@ func New(cfg Config) (*Bot, error) {
 // then returns nil) or the session cannot go on. It reconnects by itself
 // when Slack asks it to or the network drops the socket. It stops for good,
 // logging why once at error level, when Slack refuses a token (a
-// *TokenError; ErrTokenRevoked if it worked earlier) or turns Socket Mode
-// off (ErrSocketModeDisabled); when auth.test gets no answer it returns
-// ErrSlackUnreachable. When it ends it stops reading envelopes (Slack
+// *TokenError) or turns Socket Mode off (ErrSocketModeDisabled); when
+// auth.test gets no answer it returns ErrSlackUnreachable. A token that
+// worked and was then revoked does not end Run: it stays up, not ready,
+// until ctx ends (see SlackFault). When it ends it stops reading envelopes (Slack
 // re-delivers unacknowledged ones to other replicas); the service's own
 // Run ends the requests in flight, and Wait waits for the last messages.
 func (b *Bot) Run(ctx context.Context) error {
@@ -161,7 +162,7 @@ loop:
 			end = socketEnd(err, connected)
 			var te *TokenError
 			if errors.As(end, &te) {
-				b.stopFor(end, "Slack refused the app-level token, so the bot stops", "slack_error", te.Code, "revoked", te.Revoked)
+				b.stopFor(end, "Slack refused the app-level token, so the bot stops: make a new app-level token with connections:write (your app's Basic Information page) and set SLACK_APP_TOKEN to it", "slack_error", te.Code, "revoked", te.Revoked)
 			} else if end != nil {
 				b.log.Error("the Socket Mode session ended", "err", end)
 			}

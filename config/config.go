@@ -18,6 +18,7 @@ import (
 
 	"github.com/mpc-bot/mpc-bot/address"
 	"github.com/mpc-bot/mpc-bot/conference"
+	"github.com/mpc-bot/mpc-bot/phlo"
 )
 
 // Settings are mpc-bot's environment variables. Their names are a public
@@ -74,12 +75,6 @@ func (s *Settings) Policy() (*conference.Policy, error) {
 		UserGroups: s.AllowedUserGroups, Destinations: s.AllowedDestinations,
 	})
 }
-
-// The values of PHLO_NUMBER_FORMAT.
-const (
-	NumberE164   = "e164"   // +14155550100
-	NumberDigits = "digits" // 14155550100
-)
 
 // maxRetentionDays keeps a retention period well inside time.Duration.
 const maxRetentionDays = 36500
@@ -234,15 +229,17 @@ func (s *Settings) validate(malformed []problem) error {
 		"SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN must be a bot token (xoxb-…)")
 	check(s.SlackAppToken == "" || strings.HasPrefix(s.SlackAppToken, "xapp-"),
 		"SLACK_APP_TOKEN", "SLACK_APP_TOKEN must be an app-level token with connections:write (xapp-…)")
-	for _, u := range []struct{ name, value string }{{"SLACK_API_URL", s.SlackAPIURL}, {"PHLO_BASE_URL", s.PhloBaseURL}} {
-		p, err := url.Parse(u.value)
-		check(err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != "",
-			u.name, u.name+" must be an http(s) URL")
-	}
-	_, _, err := parseRate(s.PhloRateLimit)
-	check(err == nil, "PHLO_RATE_LIMIT", "PHLO_RATE_LIMIT must be <requests>/<duration>, both above zero, such as 300/5s")
-	format := strings.ToLower(strings.TrimSpace(s.PhloNumberFormat))
-	check(format == NumberE164 || format == NumberDigits,
+	p, err := url.Parse(s.SlackAPIURL)
+	check(err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != "",
+		"SLACK_API_URL", "SLACK_API_URL must be an http(s) URL")
+	// The PHLO settings are checked by the PHLO client's own rules, so
+	// that what passes here is what the client takes.
+	check(phlo.CheckBaseURL(s.PhloBaseURL) == nil,
+		"PHLO_BASE_URL", "PHLO_BASE_URL must be an http(s) URL without credentials, query or /v1, such as https://phlorunner.plivo.com")
+	_, err = phlo.ParseBudget(s.PhloRateLimit)
+	check(err == nil, "PHLO_RATE_LIMIT", "PHLO_RATE_LIMIT must be <requests>/<duration>, such as 300/5s: 1 to 1000000 requests per 1ms to 1h")
+	format := phlo.NumberFormat(strings.ToLower(strings.TrimSpace(s.PhloNumberFormat)))
+	check(format.Valid(),
 		"PHLO_NUMBER_FORMAT", "PHLO_NUMBER_FORMAT must be e164 (+14155550100) or digits (14155550100)")
 	check(address.ValidRegion(s.DefaultRegion),
 		"MPC_DEFAULT_REGION", "MPC_DEFAULT_REGION must be a two-letter region code such as US or GB")
@@ -276,39 +273,15 @@ func (s *Settings) validate(malformed []problem) error {
 		s.SlackAPIURL += "/"
 	}
 	s.DefaultRegion = strings.ToUpper(s.DefaultRegion)
-	s.PhloNumberFormat = format
+	s.PhloNumberFormat = string(format)
 	return nil
 }
 
-// RateLimitRequests is how many PHLO requests PHLO_RATE_LIMIT allows per
-// RateLimitPer. Both are above zero once Validate has passed; before, a
-// malformed setting gives zero.
-func (s *Settings) RateLimitRequests() int {
-	n, _, _ := parseRate(s.PhloRateLimit)
-	return n
-}
-
-// RateLimitPer is the period RateLimitRequests applies to.
-func (s *Settings) RateLimitPer() time.Duration {
-	_, d, _ := parseRate(s.PhloRateLimit)
-	return d
-}
-
-// parseRate reads "<requests>/<duration>", such as "300/5s".
-func parseRate(s string) (int, time.Duration, error) {
-	reqs, per, ok := strings.Cut(s, "/")
-	if !ok {
-		return 0, 0, errors.New("no /")
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(reqs))
-	if err != nil || n < 1 {
-		return 0, 0, errors.New("requests must be a whole number above zero")
-	}
-	d, err := time.ParseDuration(strings.TrimSpace(per))
-	if err != nil || d <= 0 {
-		return 0, 0, errors.New("duration must be a Go duration above zero")
-	}
-	return n, d, nil
+// RateLimit is PHLO_RATE_LIMIT as a budget; the zero Budget while the
+// setting is malformed.
+func (s *Settings) RateLimit() phlo.Budget {
+	b, _ := phlo.ParseBudget(s.PhloRateLimit)
+	return b
 }
 
 // AuditRetention is MPC_AUDIT_RETENTION_DAYS as a duration.

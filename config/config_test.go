@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/mpc-bot/mpc-bot/phlo"
 )
 
 // TestREADMEListsEverySetting keeps the settings table, the public
@@ -132,15 +134,15 @@ func TestDefaults(t *testing.T) {
 	want := Settings{
 		SlackBotToken: "xoxb-secret-bot", SlackAppToken: "xapp-secret-app", SlackAPIURL: "https://slack.com/api/",
 		PlivoAuthID: "MAsecretid", PlivoAuthToken: "secret-token", PhloID: "phlo-secret", PhloNodeID: "node-secret",
-		PhloBaseURL: "https://phlorunner.plivo.com", PhloRateLimit: "300/5s", PhloNumberFormat: NumberE164,
+		PhloBaseURL: "https://phlorunner.plivo.com", PhloRateLimit: "300/5s", PhloNumberFormat: string(phlo.NumberE164),
 		DefaultRegion: "US", LogLevel: "info", HTTPAddr: ":8080", DBPath: "mpc-bot.db",
 		UserDialsPerMinute: 30, AuditRetentionDays: 90, DenialRetentionDays: 7, TakeoverAfter: 20 * time.Second,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", s, want)
 	}
-	if s.RateLimitRequests() != 300 || s.RateLimitPer() != 5*time.Second {
-		t.Errorf("rate limit %d/%v", s.RateLimitRequests(), s.RateLimitPer())
+	if s.RateLimit().Requests != 300 || s.RateLimit().Per != 5*time.Second {
+		t.Errorf("rate limit %d/%v", s.RateLimit().Requests, s.RateLimit().Per)
 	}
 	if s.AuditRetention() != 90*24*time.Hour || s.DenialRetention() != 7*24*time.Hour {
 		t.Errorf("retention %v, %v", s.AuditRetention(), s.DenialRetention())
@@ -170,8 +172,8 @@ func TestLoadReadsEveryType(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.HTTPAddr != "" || !slices.Equal(s.AllowedChannels, []string{"C0123ABCD", "C0456EFGH"}) || !s.ShowNumbers ||
-		s.UserDialsPerMinute != 12 || s.RateLimitRequests() != 100 || s.RateLimitPer() != time.Minute ||
-		s.PhloNumberFormat != NumberDigits || s.Bridges != "/etc/mpc-bot/bridges.yaml" ||
+		s.UserDialsPerMinute != 12 || s.RateLimit().Requests != 100 || s.RateLimit().Per != time.Minute ||
+		s.PhloNumberFormat != string(phlo.NumberDigits) || s.Bridges != "/etc/mpc-bot/bridges.yaml" ||
 		s.AuditRetentionDays != 365 || s.DenialRetentionDays != 1 {
 		t.Errorf("not read as set: %+v", s)
 	}
@@ -231,18 +233,18 @@ func TestRateLimit(t *testing.T) {
 	} {
 		s := valid()
 		s.PhloRateLimit = in
-		if err := s.Validate(); err != nil || s.RateLimitRequests() != want.n || s.RateLimitPer() != want.per {
-			t.Errorf("%q: %v, %d/%v", in, err, s.RateLimitRequests(), s.RateLimitPer())
+		if err := s.Validate(); err != nil || s.RateLimit().Requests != want.n || s.RateLimit().Per != want.per {
+			t.Errorf("%q: %v, %d/%v", in, err, s.RateLimit().Requests, s.RateLimit().Per)
 		}
 	}
-	for _, in := range []string{"", "300", "/5s", "300/", "0/5s", "-1/5s", "300/0s", "300/-5s", "300/5", "x/5s", "300/5s/1", "1.5/5s"} {
+	for _, in := range []string{"", "300", "/5s", "300/", "0/5s", "-1/5s", "300/0s", "300/-5s", "300/5", "x/5s", "300/5s/1", "1.5/5s", "300/2h", "2000000/5s", "300/500us"} {
 		s := valid()
 		s.PhloRateLimit = in
 		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "PHLO_RATE_LIMIT") {
 			t.Errorf("%q: %v", in, err)
 		}
-		if s.RateLimitRequests() != 0 || s.RateLimitPer() != 0 {
-			t.Errorf("%q: parsed as %d/%v", in, s.RateLimitRequests(), s.RateLimitPer())
+		if s.RateLimit().Requests != 0 || s.RateLimit().Per != 0 {
+			t.Errorf("%q: parsed as %d/%v", in, s.RateLimit().Requests, s.RateLimit().Per)
 		}
 	}
 }
@@ -283,5 +285,26 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}
+	}
+}
+
+// TestPHLOBaseURLTakesTheClientsRules: what passes here is what the PHLO
+// client takes, so the bot never fails later on a setting that passed.
+func TestPHLOBaseURLTakesTheClientsRules(t *testing.T) {
+	for _, in := range []string{"https://phlorunner.plivo.com/v1", "https://user:pass@phlorunner.plivo.com", "https://phlorunner.plivo.com?x=1", "ftp://phlorunner.plivo.com", "phlorunner.plivo.com"} {
+		s := valid()
+		s.PhloBaseURL = in
+		err := s.Validate()
+		if err == nil || !strings.Contains(err.Error(), "PHLO_BASE_URL must be") {
+			t.Errorf("%q: %v", in, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "pass") {
+			t.Errorf("%q: the error repeats the value: %v", in, err)
+		}
+	}
+	s := valid()
+	s.PhloBaseURL = "http://127.0.0.1:8080/"
+	if err := s.Validate(); err != nil {
+		t.Errorf("a local fake's URL: %v", err)
 	}
 }

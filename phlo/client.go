@@ -138,6 +138,13 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// CheckBaseURL reports why raw would not do as Config.BaseURL, so that
+// settings can be checked before a Client is built; nil when it would.
+func CheckBaseURL(raw string) error {
+	_, err := parseBaseURL(raw)
+	return err
+}
+
 func parseBaseURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {

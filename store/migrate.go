@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -159,39 +160,32 @@ func (s *Store) migrate(ctx context.Context, history []string) error {
 // applyMigration runs one migration and records it, in one transaction,
 // unless it is already recorded.
 func (s *Store) applyMigration(ctx context.Context, version int, stmt string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback() // no-op after Commit
-
-	if s.backend == BackendPostgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock); err != nil {
-			return fmt.Errorf("lock: %w", err)
+	return s.tryTx(ctx, func(tx *sql.Tx) error {
+		if s.backend == BackendPostgres {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock); err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    BIGINT PRIMARY KEY,
-		applied_at BIGINT NOT NULL
-	)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), version).Scan(&n); err != nil {
-		return fmt.Errorf("read schema_migrations: %w", err)
-	}
-	if n > 0 {
-		return nil // applied earlier, or by another process while we waited
-	}
-	if _, err := tx.ExecContext(ctx, s.ddl(stmt)); err != nil {
-		return fmt.Errorf("apply: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
-		version, toMillis(s.now())); err != nil {
-		return fmt.Errorf("record: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    BIGINT PRIMARY KEY,
+			applied_at BIGINT NOT NULL
+		)`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), version).Scan(&n); err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		if n > 0 {
+			return nil // applied earlier, or by another process while we waited
+		}
+		if _, err := tx.ExecContext(ctx, s.ddl(stmt)); err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
+			version, toMillis(s.now())); err != nil {
+			return fmt.Errorf("record: %w", err)
+		}
+		return nil
+	})
 }

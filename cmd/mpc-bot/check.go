@@ -183,7 +183,7 @@ func checkFiles(s config.Settings) (dirLine, bridgesLine checkLine, list []confe
 	}
 	b, err := bridges.Load(s.Bridges, parseDef)
 	if err != nil {
-		bridgesLine = bridgesLine.failed(err.Error(), "correct the file MPC_BRIDGES names (its format is in bridges/bridges.go)")
+		bridgesLine = bridgesLine.failed(err.Error(), "correct the file MPC_BRIDGES names (its format is in README.md, section \"More than one bridge\")")
 		return dirLine, bridgesLine, list
 	}
 	n := len(b.Names()) - 1
@@ -262,7 +262,7 @@ func checkBridges(ctx context.Context, s config.Settings, list []conference.Brid
 // rate limit or number format, already reported with the settings, falls
 // back to the default: neither matters to a GET.
 func newCheckClient(s config.Settings) (*phlo.Client, error) {
-	budget := phlo.Budget{Requests: s.RateLimitRequests(), Per: s.RateLimitPer()}
+	budget := s.RateLimit()
 	pacer, err := phlo.NewPacer(budget)
 	if err != nil {
 		pacer, _ = phlo.NewPacer(phlo.DefaultBudget()) // valid by construction
@@ -325,17 +325,16 @@ func checkInUse(s config.Settings) []checkLine {
 	format := checkLine{name: "number format"}
 	why := "It is a setting because Plivo's own material disagrees on whether numbers carry the + (PHLO examples write +14157654321; the Voice API docs and SDK examples, 14157654321)"
 	switch f := strings.ToLower(strings.TrimSpace(s.PhloNumberFormat)); f {
-	case config.NumberE164:
+	case string(phlo.NumberE164):
 		format = format.note("PHLO_NUMBER_FORMAT=e164: numbers go to PHLO as +14155550100. " + why + ": if Plivo refuses numbers, or cannot find members to hold or hang up, try digits")
-	case config.NumberDigits:
+	case string(phlo.NumberDigits):
 		format = format.note("PHLO_NUMBER_FORMAT=digits: numbers go to PHLO as 14155550100. " + why + ": if Plivo refuses numbers, or cannot find members to hold or hang up, try e164")
 	default:
 		format = format.note("PHLO_NUMBER_FORMAT is neither e164 nor digits (see settings). " + why)
 	}
 	rate := checkLine{name: "PHLO rate limit"}
-	if n, per := s.RateLimitRequests(), s.RateLimitPer(); n > 0 {
-		b := phlo.Budget{Requests: n, Per: per}
-		rate = rate.note(fmt.Sprintf("PHLO_RATE_LIMIT=%s: each bot process sends at most %d PHLO requests per %s. Plivo allows 300 API requests per 5 s per account, across everything that uses it: lower this when other software, or other replicas, share the account", b, n, per))
+	if b := s.RateLimit(); b.Requests > 0 {
+		rate = rate.note(fmt.Sprintf("PHLO_RATE_LIMIT=%s: each bot process sends at most %d PHLO requests per %s. Plivo allows 300 API requests per 5 s per account, across everything that uses it: lower this when other software, or other replicas, share the account", b, b.Requests, b.Per))
 	} else {
 		rate = rate.note("PHLO_RATE_LIMIT is malformed (see settings); the default is 300/5s, Plivo's limit of 300 API requests per 5 s per account")
 	}

@@ -272,7 +272,7 @@ func TestCheckFailures(t *testing.T) {
 			},
 			want: []want{
 				{"✗", "directory file", []string{"U0CALLER", "The directory file"}},
-				{"✗", "bridges file", []string{`"Sales" is not a bridge name`, "bridges/bridges.go"}},
+				{"✗", "bridges file", []string{`"Sales" is not a bridge name`, "More than one bridge"}},
 				{"✓", "bridge default", nil},
 			},
 		},

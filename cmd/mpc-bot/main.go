@@ -36,6 +36,10 @@ import (
 	"github.com/mpc-bot/mpc-bot/telemetry"
 )
 
+// dbOpenTimeout bounds connecting to and migrating the database at start,
+// so that an unreachable server fails the start instead of hanging it.
+const dbOpenTimeout = time.Minute
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -119,7 +123,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	st, err := store.Open(ctx, store.Config{Path: s.DBPath, URL: s.DatabaseURL})
+	openCtx, cancelOpen := context.WithTimeout(ctx, dbOpenTimeout)
+	st, err := store.Open(openCtx, store.Config{Path: s.DBPath, URL: s.DatabaseURL})
+	cancelOpen()
 	if err != nil {
 		// The URL may hold a password: name the setting, not the value.
 		if s.DatabaseURL != "" {
@@ -130,7 +136,7 @@ func (m *Main) Run(ctx context.Context) error {
 	defer st.Close()
 	log.Info("opened the database", "backend", st.Backend())
 
-	budget := phlo.Budget{Requests: s.RateLimitRequests(), Per: s.RateLimitPer()}
+	budget := s.RateLimit()
 	pacer, err := phlo.NewPacer(budget)
 	if err != nil {
 		return fmt.Errorf("PHLO_RATE_LIMIT: %w", err)
@@ -241,10 +247,6 @@ func (m *Main) Run(ctx context.Context) error {
 	// Say which setting, or which switch in the app's settings, to fix.
 	var te *bot.TokenError
 	switch {
-	case errors.As(err, &te) && te.Revoked && te.Token == bot.AppToken:
-		return fmt.Errorf("%w: make a new app-level token (https://api.slack.com/apps → your app → Basic Information → App-Level Tokens, scope connections:write) and set SLACK_APP_TOKEN to it", err)
-	case errors.As(err, &te) && te.Revoked:
-		return fmt.Errorf("%w: the app was uninstalled or its tokens revoked; reinstall it (https://api.slack.com/apps → your app → Install App) and set SLACK_BOT_TOKEN to its new Bot User OAuth Token", err)
 	case errors.As(err, &te) && te.Token == bot.AppToken:
 		return fmt.Errorf("%w (check SLACK_APP_TOKEN: an app-level token, xapp-…, with connections:write)", err)
 	case errors.As(err, &te):

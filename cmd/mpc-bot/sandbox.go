@@ -189,7 +189,6 @@ type sandbox struct {
 	// how much of each record was shown already
 	acks, messages, ephemerals, responses, updates, views, requests int
 
-	shown   []*shownMessage
 	byTS    map[string]*shownMessage // channel messages and ephemerals
 	byURL   map[string]*shownMessage // private messages a response_url replaces
 	buttons []pressable              // button [n] is buttons[n-1]

@@ -151,7 +151,6 @@ func (s *sandbox) showResponse(url, text string, blocks json.RawMessage, replace
 
 // post prints a new message.
 func (s *sandbox) post(m *shownMessage) {
-	s.shown = append(s.shown, m)
 	label := "#" + s.names.Channel(m.channel)
 	var tail []string
 	if m.threadTS != "" {

@@ -82,19 +82,6 @@ func FreshPostgres(t testing.TB, base string) string {
 	return u.String()
 }
 
-// ForEachStore runs fn once per backend, as ForEachBackend does, with a
-// Store open on a fresh database that reads the time from clock (the real
-// time if clock is nil); the Store is closed when the subtest ends.
-func ForEachStore(t *testing.T, clock *Clock, fn func(t *testing.T, s *store.Store)) {
-	t.Helper()
-	ForEachBackend(t, func(t *testing.T, cfg store.Config) {
-		if clock != nil {
-			cfg.Now = clock.Now
-		}
-		fn(t, Open(t, cfg))
-	})
-}
-
 // Open opens cfg, failing t if it cannot, and closes the Store when t ends.
 func Open(t testing.TB, cfg store.Config) *store.Store {
 	t.Helper()
