@@ -3,7 +3,6 @@ package conference_test
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/mpc-bot/mpc-bot/address"
@@ -106,7 +105,7 @@ func TestHistoryReadsLikeSentences(t *testing.T) {
 	if failed.Detail != "Plivo rejected mpc-bot's credentials (HTTP 401). Plivo said: bad creds" || failed.Cause != conference.CauseCredentials {
 		t.Errorf("failed entry detail %q", failed.Detail)
 	}
-	if denied.Rule != conference.RulePremiumRate || strings.Contains(denied.Detail, "phlo:") {
+	if denied.Rule != conference.RulePremiumRate || denied.Detail != "refused by rule premium_rate" {
 		t.Errorf("denied entry %+v", denied)
 	}
 }

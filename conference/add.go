@@ -31,26 +31,33 @@ func (j *job) add(exclude []Entry) {
 		return
 	}
 	j.releasePrep()
-	if !j.waitOwnLimit(len(parties), targetsOf(parties)) {
+	j.dial(VerbCall, bridge, caller, parties, unreachable)
+}
+
+// dial waits for the person's own limit, announces, and sends verb (a
+// call or a transfer) to each party, from the caller's own number.
+func (j *job) dial(verb Verb, bridge Bridge, caller OwnNumber, parties []Party, unreachable []Unreachable) {
+	req := j.req
+	if !j.waitOwnLimit(parties) {
 		return
 	}
 	j.rep.Announce(j.ctx, Announcement{
-		Request: req, Verb: VerbCall, Role: roleOf(req), Bridge: bridge, ManyBridges: s.bridges.Many(),
+		Request: req, Verb: verb, Role: roleOf(req), Bridge: bridge, ManyBridges: j.s.bridges.Many(),
 		Parties: parties, Unreachable: unreachable,
 	})
 	j.sendAll(parties, func(i int, p Party) (Entry, Command) {
 		e := Entry{
-			ID: fmt.Sprintf("%s/%d", req.ID, i), Request: req.ID, Verb: VerbCall, By: req.By, Place: req.Place,
+			ID: fmt.Sprintf("%s/%d", req.ID, i), Request: req.ID, Verb: verb, By: req.By, Place: req.Place,
 			Bridge: bridge.Name, To: p.Address.String(), ToUser: p.User, Role: roleOf(req),
 			TriggerSource: caller.Address.String(),
 		}
-		return e, Command{Bridge: bridge, Verb: VerbCall, To: p.Address, Role: roleOf(req), TriggerSource: caller.Address}
-	}, bridge)
+		return e, Command{Bridge: bridge, Verb: verb, To: p.Address, Role: roleOf(req), TriggerSource: caller.Address}
+	})
 }
 
 // sendAll sends one PHLO request per party, a few at a time, and reports
 // each outcome; parties whose turn never came are reported together.
-func (j *job) sendAll(parties []Party, build func(int, Party) (Entry, Command), bridge Bridge) {
+func (j *job) sendAll(parties []Party, build func(int, Party) (Entry, Command)) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, dialsPerRequest)
 	var mu sync.Mutex
@@ -60,10 +67,6 @@ func (j *job) sendAll(parties []Party, build func(int, Party) (Entry, Command), 
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			e, cmd := build(i, p)
-			b := bridge
-			if b.Name == "" {
-				b = cmd.Bridge
-			}
 			o, sent := j.send(e, cmd)
 			if !sent {
 				mu.Lock()
@@ -72,7 +75,7 @@ func (j *job) sendAll(parties []Party, build func(int, Party) (Entry, Command), 
 				return
 			}
 			e.Status, e.APIID, e.Cause = o.Status, o.APIID, o.Cause
-			j.rep.Outcome(j.ctx, PartyOutcome{Request: j.req, Entry: e, Party: p, Bridge: b, ManyBridges: j.s.bridges.Many(), Outcome: o})
+			j.rep.Outcome(j.ctx, PartyOutcome{Request: j.req, Entry: e, Party: p, Bridge: cmd.Bridge, ManyBridges: j.s.bridges.Many(), Outcome: o})
 		})
 	}
 	wg.Wait()

@@ -133,8 +133,8 @@ func TestRefusals(t *testing.T) {
 	t.Run("the caller's own number", func(t *testing.T) {
 		w := newWorld(t)
 		var cu *conference.CallerUnknownError
-		if !errors.As(refusal(w.add(nobody, number(t, "+14155550100"))), &cu) || cu.User != nobody {
-			t.Errorf("no number: %v", refusal(w.add(nobody, number(t, "+14155550100"))))
+		if err := refusal(w.add(nobody, number(t, "+14155550100"))); !errors.As(err, &cu) || cu.User != nobody {
+			t.Errorf("no number: %v", err)
 		}
 		if !errors.As(refusal(w.add(outsider, number(t, "+14155550100"))), &cu) || !cu.External {
 			t.Error("a person from another organisation must be told so")
@@ -142,8 +142,8 @@ func TestRefusals(t *testing.T) {
 		// A profile number with an extension still places calls, from the
 		// main number.
 		w.add("U0EXT", number(t, "+14155550100"))
-		if r := w.phlo.Requests()[0]; r.TriggerSource != "+14155550177" {
-			t.Errorf("trigger_source %q", r.TriggerSource)
+		if rs := w.phlo.Requests(); len(rs) != 1 || rs[0].TriggerSource != "+14155550177" {
+			t.Errorf("PHLO requests %+v, want one from +14155550177", rs)
 		}
 	})
 	t.Run("too many people", func(t *testing.T) {
@@ -153,8 +153,8 @@ func TestRefusals(t *testing.T) {
 			targets = append(targets, number(t, fmt.Sprintf("+1415555%02d00", i)))
 		}
 		var tm *conference.TooManyPeopleError
-		if !errors.As(refusal(w.add(carol, targets...)), &tm) || tm.Count != 21 {
-			t.Errorf("refusal %v", refusal(w.add(carol, targets...)))
+		if err := refusal(w.add(carol, targets...)); !errors.As(err, &tm) || tm.Count != 21 {
+			t.Errorf("refusal %v", err)
 		}
 	})
 }

@@ -124,8 +124,10 @@ type UnknownBridgeError struct {
 	Known []string
 }
 
+// Error leaves out Name, which is what a person typed (it may be a phone
+// number typed in the wrong place) and would reach the log.
 func (e *UnknownBridgeError) Error() string {
-	return fmt.Sprintf("conference: no bridge is called %q (bridges: %s)", e.Name, strings.Join(e.Known, ", "))
+	return fmt.Sprintf("conference: no such bridge (bridges: %s)", strings.Join(e.Known, ", "))
 }
 
 // BindingSource says why a place uses the bridge it uses.
@@ -137,5 +139,4 @@ const (
 	BoundByFile    BindingSource = "file"    // the bridges file lists the channel
 	BoundByDefault BindingSource = "default" // nothing else applies
 	NamedInRequest BindingSource = "request" // the request named it
-	AddedThrough   BindingSource = "roster"  // the party was added through it
 )

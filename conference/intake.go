@@ -58,11 +58,6 @@ func (s *Service) Submit(ctx context.Context, req Request) (Receipt, error) {
 	}
 	position := max(0, int(s.unprepared.Add(1))-s.cfg.MaxPreparing)
 	s.active.Add(1)
-	release := func() {
-		s.queued.Add(-1)
-		s.unprepared.Add(-1)
-		s.active.Add(-1)
-	}
 
 	sub := submission{req: req, done: make(chan submitted, 1)}
 	s.intake.enter()
@@ -70,11 +65,11 @@ func (s *Service) Submit(ctx context.Context, req Request) (Receipt, error) {
 	case s.submissions <- sub:
 	case <-ctx.Done():
 		s.intake.leave()
-		release()
+		s.unqueue()
 		return Receipt{}, &NotRecordedError{Err: ctx.Err()}
 	case <-s.stop:
 		s.intake.leave()
-		release()
+		s.unqueue()
 		return Receipt{}, ErrShuttingDown
 	}
 	var res submitted
@@ -146,9 +141,7 @@ func (s *Service) commit(batch []submission) {
 	if err != nil {
 		s.log.Error("could not record requests; refusing them", "requests", len(batch), "err", err)
 		for _, sub := range batch {
-			s.queued.Add(-1)
-			s.unprepared.Add(-1)
-			s.active.Add(-1)
+			s.unqueue()
 			sub.done <- submitted{err: &NotRecordedError{Err: err}}
 		}
 		return
@@ -164,9 +157,7 @@ func (s *Service) commit(batch []submission) {
 			s.log.Warn("adopted a re-delivered request of a stopped instance", "request_id", adm.Request.ID, "state", adm.State)
 			s.startAdopted(adm.Request)
 		default:
-			s.queued.Add(-1)
-			s.unprepared.Add(-1)
-			s.active.Add(-1)
+			s.unqueue()
 		}
 		sub.done <- submitted{adm: adm}
 	}
@@ -178,14 +169,20 @@ func (s *Service) refuseWaiting() {
 		select {
 		case sub := <-s.submissions:
 			s.intake.leave()
-			s.queued.Add(-1)
-			s.unprepared.Add(-1)
-			s.active.Add(-1)
+			s.unqueue()
 			sub.done <- submitted{err: ErrShuttingDown}
 		default:
 			return
 		}
 	}
+}
+
+// unqueue gives back the counts Submit took, for a request that will not
+// run.
+func (s *Service) unqueue() {
+	s.queued.Add(-1)
+	s.unprepared.Add(-1)
+	s.active.Add(-1)
 }
 
 // startRequest runs an accepted request in the background; the counts
@@ -214,21 +211,12 @@ func (s *Service) startAdopted(req Request) {
 		entries, err := s.store.Entries(ctx, EntryQuery{Team: req.Place.Team, Request: req.ID, Limit: 1})
 		cancel()
 		if err == nil && len(entries) == 0 {
-			s.jobs.Add(1) // startRequest's goroutine takes over the counts
-			go func() {
-				defer s.jobs.Done()
-				defer func() {
-					s.queued.Add(-1)
-					s.active.Add(-1)
-					s.obs.QueueDepth(int(s.queued.Load()))
-				}()
-				s.work(req)
-			}()
+			s.startRequest(req) // which takes over the counts
 			return
 		}
 		s.queued.Add(-1)
 		s.unprepared.Add(-1)
 		defer s.active.Add(-1)
-		s.explainInterrupted(req, CauseInterrupted)
+		s.explainInterrupted(req)
 	}()
 }

@@ -9,7 +9,7 @@ import (
 // finishing it: requests it may have sent stay "outcome unknown", and
 // everyone it did not reach is listed with a Retry for them. It then marks
 // the request done.
-func (s *Service) explainInterrupted(req Request, cause Cause) {
+func (s *Service) explainInterrupted(req Request) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	log := s.log.With("request_id", req.ID, "team", req.Place.Team, "user", req.By.User, "channel", req.Place.Channel)
@@ -29,7 +29,7 @@ func (s *Service) explainInterrupted(req Request, cause Cause) {
 		}
 		entries[i].Status, entries[i].Cause = o.Status, o.Cause
 	}
-	rep.Interrupted(ctx, Interruption{Request: req, Cause: cause, Sent: sentEntries(entries), NotSent: notSentTargets(req.Targets, entries)})
+	rep.Interrupted(ctx, Interruption{Request: req, Cause: CauseInterrupted, Sent: sentEntries(entries), NotSent: notSentTargets(req.Targets, entries)})
 	rep.Done(ctx)
 	s.markDone(ctx, req.ID, log)
 }

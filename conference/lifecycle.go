@@ -48,10 +48,10 @@ func (s *Service) Run(ctx context.Context, replies Replies) error {
 	case <-done:
 	case <-s.clock.After(s.cfg.ShutdownTimeout):
 		s.log.Warn("stopping: PHLO requests still unanswered after the shutdown timeout; giving up on them", "requests", s.Busy())
-		s.hardOnce.Do(func() { close(s.hard); s.hardCancel() })
+		s.hardCancel()
 		<-done
 	}
-	s.hardOnce.Do(func() { close(s.hard); s.hardCancel() })
+	s.hardCancel()
 
 	lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -112,7 +112,7 @@ func (s *Service) adoptOrphans(ctx context.Context) {
 	for _, o := range orphans {
 		s.log.Warn("took over a request of a stopped instance", "request_id", o.Request.ID, "state", o.State)
 		req := o.Request
-		s.track(func() { s.explainInterrupted(req, CauseInterrupted) })
+		s.track(func() { s.explainInterrupted(req) })
 	}
 }
 

@@ -7,11 +7,12 @@ import "time"
 // visibly and holding nothing that others need; a wait longer than the
 // request may last is refused instead. false means the request ended
 // (and was reported).
-func (j *job) waitOwnLimit(n int, targets []Target) bool {
+func (j *job) waitOwnLimit(parties []Party) bool {
 	s := j.s
+	n := min(len(parties), MaxPeople)
 	interval := time.Minute / time.Duration(s.cfg.DialsPerMinute)
 	key := j.req.By.Key()
-	wait, err := s.store.Reserve(j.ctx, key, min(n, MaxPeople), interval, MaxPeople, s.clock.Now())
+	wait, err := s.store.Reserve(j.ctx, key, n, interval, MaxPeople, s.clock.Now())
 	s.noteStore(err)
 	if err != nil {
 		j.refuse(&NotRecordedError{Err: err})
@@ -23,7 +24,7 @@ func (j *job) waitOwnLimit(n int, targets []Target) bool {
 	giveBack := func() {
 		fctx, cancel := finalContext(j.ctx)
 		defer cancel()
-		if err := s.store.Release(fctx, key, min(n, MaxPeople), interval); err != nil {
+		if err := s.store.Release(fctx, key, n, interval); err != nil {
 			j.log.Warn("could not give back dials not used", "err", err)
 		}
 	}
@@ -45,6 +46,6 @@ func (j *job) waitOwnLimit(n int, targets []Target) bool {
 	case <-j.ctx.Done():
 	}
 	giveBack()
-	j.interrupted(targets)
+	j.interrupted(targetsOf(parties))
 	return false
 }

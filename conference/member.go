@@ -57,7 +57,7 @@ func (j *job) member() {
 			Bridge: b.Name, To: row.Party.Address.String(), ToUser: row.Party.User, Role: row.Role,
 		}
 		return e, Command{Bridge: b, Verb: req.Verb, Member: row.Party.Address}
-	}, Bridge{})
+	})
 }
 
 // act sends the request's verb to the party of one audit entry: a button
@@ -84,14 +84,14 @@ func (j *job) act() {
 			Bridge: b.Name, To: orig.To, ToUser: orig.ToUser, Role: orig.Role,
 		}
 		return e, Command{Bridge: b, Verb: req.Verb, Member: p.Address}
-	}, b)
+	})
 }
 
 // transfer hands the caller of the person who asks over to the one
 // target: warm (they talk first) or cold. The destination obeys the
 // destination rules and counts against the person's dial limit.
 func (j *job) transfer() {
-	s, req := j.s, j.req
+	req := j.req
 	if !req.Verb.Transfer() {
 		j.refuse(fmt.Errorf("conference: %q is not a transfer", req.Verb))
 		return
@@ -117,20 +117,7 @@ func (j *job) transfer() {
 		return
 	}
 	j.releasePrep()
-	if !j.waitOwnLimit(1, targetsOf(parties)) {
-		return
-	}
-	j.rep.Announce(j.ctx, Announcement{
-		Request: req, Verb: req.Verb, Role: roleOf(req), Bridge: bridge, ManyBridges: s.bridges.Many(),
-		Parties: parties, Unreachable: unreachable,
-	})
-	j.sendAll(parties, func(_ int, p Party) (Entry, Command) {
-		e := Entry{
-			ID: req.ID + "/0", Request: req.ID, Verb: req.Verb, By: req.By, Place: req.Place, Bridge: bridge.Name,
-			To: p.Address.String(), ToUser: p.User, Role: roleOf(req), TriggerSource: caller.Address.String(),
-		}
-		return e, Command{Bridge: bridge, Verb: req.Verb, To: p.Address, Role: roleOf(req), TriggerSource: caller.Address}
-	}, bridge)
+	j.dial(req.Verb, bridge, caller, parties, unreachable)
 }
 
 // abortTransfer aborts a transfer the person who asks started: the member
@@ -158,7 +145,7 @@ func (j *job) abortTransfer() {
 			To: caller.Address.String(), ToUser: req.By.User, TriggerSource: caller.Address.String(),
 		}
 		return e, Command{Bridge: bridge, Verb: VerbAbortTransfer, Member: caller.Address}
-	}, bridge)
+	})
 }
 
 // actionBridge is the bridge a transfer goes to: the one the request

@@ -24,7 +24,8 @@ func (r Role) Valid() bool { return r == RoleAgent || r == RoleCustomer }
 func ParseRole(s string) (Role, error) {
 	r := Role(strings.ToLower(strings.TrimSpace(s)))
 	if !r.Valid() {
-		return "", fmt.Errorf("conference: %q is not a role (agent or customer)", s)
+		// Not the input: a person may have typed a number in the wrong place.
+		return "", fmt.Errorf("conference: not a role (want %q or %q)", RoleAgent, RoleCustomer)
 	}
 	return r, nil
 }

@@ -29,7 +29,7 @@ func (s *Service) ownNumber(ctx context.Context, p Person) (OwnNumber, error) {
 		return OwnNumber{}, &NotRecordedError{Err: fmt.Errorf("registered number of %s: %w", p.User, err)}
 	}
 	if ok {
-		if a, err := address.Parse(reg, ""); err == nil {
+		if a, err := parseStored(reg); err == nil {
 			return OwnNumber{Address: a, Source: FromRegistered}, nil
 		}
 		s.log.Warn("a registered number no longer parses; ignoring it", "user", p.User)

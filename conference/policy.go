@@ -132,9 +132,6 @@ func (p *Policy) AllowOwnNumber(a address.Address) *Denial {
 	return nil
 }
 
-// Destinations lists the destination allow-list, empty when any is allowed.
-func (p *Policy) Destinations() []string { return slices.Clone(p.destinations) }
-
 func validDestination(d string) bool {
 	if strings.HasPrefix(d, "+") {
 		if len(d) < 2 || len(d) > 8 {

@@ -37,7 +37,7 @@ func (j *job) retryEntry() {
 		return
 	}
 	j.releasePrep()
-	if !j.waitOwnLimit(1, targetsOf(kept)) {
+	if !j.waitOwnLimit(kept) {
 		return
 	}
 	b := j.bridgeNamed(orig.Bridge)
@@ -48,7 +48,7 @@ func (j *job) retryEntry() {
 			To: orig.To, ToUser: orig.ToUser, Role: orig.Role, TriggerSource: caller.Address.String(),
 		}
 		return e, Command{Bridge: b, Verb: VerbCall, To: p.Address, Role: orig.Role, TriggerSource: caller.Address}
-	}, b)
+	})
 }
 
 // retryRequest runs request Of again for whatever it did not send: the

@@ -94,16 +94,14 @@ type Service struct {
 	intake      intakeFirst
 
 	// running is set by Run; stop is closed when Run's context ends: no
-	// new work, and every wait before a PHLO request ends. hard ends the
-	// PHLO requests themselves once ShutdownTimeout has passed.
+	// new work, and every wait before a PHLO request ends. hardCtx ends
+	// the PHLO requests themselves once ShutdownTimeout has passed.
 	running  atomic.Bool
 	started  chan struct{}
 	stop     chan struct{}
 	stopOnce sync.Once
-	hard     chan struct{}
-	hardOnce sync.Once
-	// stopCtx and hardCtx end with stop and hard, so that a request's
-	// contexts can follow them without a goroutine each.
+	// stopCtx ends with stop, so that a request's contexts can follow it
+	// without a goroutine each.
 	stopCtx, hardCtx       context.Context
 	stopCancel, hardCancel context.CancelFunc
 	jobs                   sync.WaitGroup
@@ -193,7 +191,6 @@ func New(cfg Config) (*Service, error) {
 		submissions: make(chan submission, cfg.MaxQueued),
 		started:     make(chan struct{}),
 		stop:        make(chan struct{}),
-		hard:        make(chan struct{}),
 	}, nil
 }
 
@@ -229,9 +226,11 @@ func (s *Service) StoreFault() error {
 	return f.err
 }
 
-// noteStore records the result of a store write for StoreFault.
+// noteStore records the result of a store write for StoreFault. A
+// refusal the database itself gave (a duplicate, a row not found) shows it
+// working, not failing.
 func (s *Service) noteStore(err error) {
-	if err == nil {
+	if err == nil || errors.Is(err, ErrDuplicate) || errors.Is(err, ErrNotFound) {
 		if s.storeFault.Load() != nil {
 			s.storeFault.Store(nil)
 		}

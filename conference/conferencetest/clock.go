@@ -71,14 +71,6 @@ func (c *Clock) Advance(d time.Duration) {
 	c.timers = kept
 }
 
-// Timers reports how many timers wait for the Clock to move, so a test
-// can wait until the code under test is waiting before it advances.
-func (c *Clock) Timers() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.timers)
-}
-
 // WaitTimers blocks until at least n timers wait, or done is closed; it
 // reports whether they do.
 func (c *Clock) WaitTimers(n int, done <-chan struct{}) bool {
