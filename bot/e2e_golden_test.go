@@ -1,13 +1,14 @@
 package bot_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
 	"github.com/mpc-bot/mpc-bot/conference"
+	"github.com/mpc-bot/mpc-bot/conference/conferencetest"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
 )
 
@@ -155,12 +156,20 @@ func TestGoldenRosterAndHistory(t *testing.T) {
 }
 
 func TestGoldenWaitsAndInterruptions(t *testing.T) {
-	h := newHarness(t, func(s *setup) { s.Service.MaxPreparing = 1; s.Service.MaxQueued = 2 })
-	h.slack.SetAPILatency(200e6)
-	h.command(callerID, publicChan, "<@"+profileUserID+">")
-	ackGolden(t, h, "queued", callerID, "<@"+profileUserID+">")
-	ackGolden(t, h, "busy", callerID, "<@"+profileUserID+">")
-	h.slack.SetAPILatency(0)
+	// The service's clock stands still, so a wait for the person's limit
+	// is exactly as long as the limit says, however slow the machine.
+	clock := conferencetest.NewClock(time.Now())
+	h := newHarness(t, func(s *setup) { s.Service.MaxPreparing = 1; s.Service.MaxQueued = 2; s.Service.Clock = clock })
+	// The first request holds the one preparing slot (its profile look-up
+	// waits on Slack) while the next two arrive: one queues, one is turned
+	// away. Pat (whose number is in their profile) sends them, so that
+	// what they dial leaves carol's limit whole for what follows.
+	release := h.slack.HoldAPI()
+	h.command(profileUserID, publicChan, "<@"+callerID+">")
+	h.waitFor("the first request's look-up", func() bool { return h.slack.CallCount("users.info") > 0 })
+	ackGolden(t, h, "queued", profileUserID, "<@"+callerID+">")
+	ackGolden(t, h, "busy", profileUserID, "<@"+callerID+">")
+	release()
 	h.idle()
 
 	var twenty []string
@@ -195,5 +204,3 @@ func TestGoldenWaitsAndInterruptions(t *testing.T) {
 }
 
 func messageJSONOf(m slacktest.Message) []byte { return messageJSON(m.Text, m.Blocks) }
-
-var _ = json.RawMessage(nil)

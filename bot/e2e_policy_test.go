@@ -4,11 +4,13 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/mpc-bot/mpc-bot/bot/slacktest"
 	"github.com/mpc-bot/mpc-bot/conference"
+	"github.com/mpc-bot/mpc-bot/conference/conferencetest"
 	"github.com/mpc-bot/mpc-bot/phlo/phlotest"
 	"github.com/mpc-bot/mpc-bot/store"
 	"github.com/mpc-bot/mpc-bot/store/storetest"
@@ -136,7 +138,10 @@ func TestPermissionDenials(t *testing.T) {
 		t.Errorf("PHLO requests %+v", reqs)
 	}
 	h.idle()
-	adds, _ := h.store.Entries(context.Background(), conference.EntryQuery{Team: slacktest.TeamID, Limit: 20})
+	adds, err := h.store.Entries(context.Background(), conference.EntryQuery{Team: slacktest.TeamID, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
 	denied := 0
 	for _, a := range adds {
 		if a.Status == conference.StatusDenied {
@@ -152,7 +157,10 @@ func TestRateLimitQueuesABurst(t *testing.T) {
 	// 30 a minute: after a burst of 20, one more dial waits up to 2 s, and
 	// the bucket cannot refill while the first request runs unless it
 	// takes that long.
-	h := newHarness(t, func(s *setup) { s.Service.DialsPerMinute = 30 })
+	// The service's clock moves only when told, so the wait is exactly 2 s
+	// and the bucket refills only when the test says.
+	clock := conferencetest.NewClock(time.Now())
+	h := newHarness(t, func(s *setup) { s.Service.DialsPerMinute = 30; s.Service.Clock = clock })
 	var many []string
 	for i := range 20 {
 		many = append(many, "+1415555"+string(rune('0'+i/10))+string(rune('0'+i%10))+"00")
@@ -163,6 +171,7 @@ func TestRateLimitQueuesABurst(t *testing.T) {
 	if !strings.Contains(got, "so this request waits") {
 		t.Errorf("rate-limited add was told %q", got)
 	}
+	clock.Advance(2 * time.Second)
 	h.waitFor("the queued add", func() bool { return len(h.phlo.Requests()) == 21 })
 }
 
@@ -170,20 +179,7 @@ func TestRateLimitQueuesABurst(t *testing.T) {
 // one fake Slack, and delivers the same envelope to each: one dials.
 func TestReplicasSharingADatabaseDialOnce(t *testing.T) {
 	run := func(t *testing.T, cfg store.Config) {
-		open := func() *store.Store {
-			s, err := store.Open(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
-		h := newHarness(t, func(s *setup) { s.Service.Store = open() })
-		second := h.setup
-		second.Service.Store = open()
-		b2, svc2, stop := h.start(second)
-		defer stop()
-		h.waitFor("two sockets", func() bool { return h.slack.OpenConnections() == 2 })
+		h, b2, svc2 := twoReplicas(t, cfg)
 
 		// The first delivery goes to one replica, the re-delivery (round
 		// robin) to the other.

@@ -169,7 +169,11 @@ func TestPHLOFailuresAreExplainedOnce(t *testing.T) {
 			if tt.tune != nil {
 				tune = append(tune, tt.tune)
 			}
-			tune = append(tune, func(s *setup) { s.PHLO.Timeout = 300 * time.Millisecond })
+			if tt.delay > 0 {
+				// Short, but long enough for the request to be sent on a
+				// loaded machine: the fake answers only after tt.delay.
+				tune = append(tune, func(s *setup) { s.PHLO.Timeout = time.Second })
+			}
 			h := newHarness(t, tune...)
 			if tt.status != 0 || tt.delay != 0 {
 				h.phlo.Enqueue(phlotest.Response{Status: tt.status, Body: `{"api_id":"x","error":"internal"}`, Delay: tt.delay})
@@ -291,10 +295,10 @@ func TestShutdownTimeoutCancelsStragglers(t *testing.T) {
 }
 
 func TestBurstIsQueuedNotDropped(t *testing.T) {
-	// One request is prepared at a time, and each takes a slow profile
-	// look-up, so the others queue; five may wait in all.
+	// One request is prepared at a time, and the first one's profile
+	// look-up is held, so the others queue; five may wait in all.
 	h := newHarness(t, func(s *setup) { s.Service.MaxPreparing = 1; s.Service.MaxQueued = 5 })
-	h.slack.SetAPILatency(300 * time.Millisecond)
+	release := h.slack.HoldAPI()
 	var texts []string
 	for range 6 {
 		ack, _ := h.command(callerID, publicChan, "<@"+profileUserID+">")
@@ -306,7 +310,7 @@ func TestBurstIsQueuedNotDropped(t *testing.T) {
 	if !strings.Contains(texts[5], "already has 5 requests waiting") {
 		t.Errorf("the sixth add was told %q, want a busy message", texts[5])
 	}
-	h.slack.SetAPILatency(0)
+	release()
 	h.waitFor("five replies", func() bool { _, r := h.thread(publicChan); return len(r) == 5 })
 	h.idle()
 	if n := len(h.phlo.Requests()); n != 5 {

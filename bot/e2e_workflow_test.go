@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -279,21 +278,7 @@ func TestWorkflowStepAnnouncesInItsChannel(t *testing.T) {
 // Two replicas on one database: the execution and its re-delivery reach
 // one each, and the step dials once and is completed once.
 func TestWorkflowStepOnTwoReplicasActsOnce(t *testing.T) {
-	cfg := store.Config{Path: filepath.Join(t.TempDir(), "shared.db")}
-	open := func() *store.Store {
-		s, err := store.Open(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	h := newHarness(t, func(s *setup) { s.Service.Store = open() })
-	second := h.setup
-	second.Service.Store = open()
-	b2, svc2, stop := h.start(second)
-	defer stop()
-	h.waitFor("two sockets", func() bool { return h.slack.OpenConnections() == 2 })
+	h, b2, svc2 := twoReplicas(t, store.Config{Path: filepath.Join(t.TempDir(), "shared.db")})
 
 	ex, err := h.slack.SendFunctionExecuted(slacktest.FunctionCall{CallbackID: stepCallbackID, Inputs: map[string]any{
 		"people": []any{aliceID}, "requested_by": callerID,

@@ -278,6 +278,27 @@ func (h *harness) command(user, channel, text string) (slacktest.Ack, string) {
 	return ack, responseURL
 }
 
+// twoReplicas starts a harness and a second bot and service beside it,
+// both on the database cfg names, and waits until both are connected.
+func twoReplicas(t *testing.T, cfg store.Config) (*harness, *bot.Bot, *conference.Service) {
+	t.Helper()
+	open := func() *store.Store {
+		s, err := store.Open(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	h := newHarness(t, func(s *setup) { s.Service.Store = open() })
+	second := h.setup
+	second.Service.Store = open()
+	b2, svc2, stop := h.start(second)
+	t.Cleanup(stop)
+	h.waitFor("two sockets", func() bool { return h.slack.OpenConnections() == 2 })
+	return h, b2, svc2
+}
+
 // waitFor waits until cond holds, re-checking on every change the fake sees.
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()

@@ -159,12 +159,23 @@ func receive(t *testing.T, out <-chan grant, n int) map[int]uint64 {
 	return got
 }
 
-func noGrant(t *testing.T, out <-chan grant) {
+// noGrant checks that no wait is, or may yet be, granted at the clock's
+// time. A woken waiter runs the pacer's dispatch in its own goroutine,
+// perhaps later than this check; so the check asks the pacer itself,
+// under its lock, whether dispatch would grant the queue's head now.
+func noGrant(t *testing.T, p *Pacer, out <-chan grant) {
 	t.Helper()
 	select {
 	case g := <-out:
 		t.Fatalf("unexpected grant %+v", g)
 	default:
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clock.Now()
+	p.pruneLocked(now)
+	if len(p.queue) > 0 && p.canGrantLocked(now) {
+		t.Fatalf("a slot is free for the queue's head at %v; nothing should be yet", now)
 	}
 }
 
@@ -178,7 +189,7 @@ func TestPacerSlotsCoolDownForAWindowAfterRelease(t *testing.T) {
 
 	// The slots are in flight: time alone frees nothing.
 	clk.Advance(time.Hour)
-	noGrant(t, out)
+	noGrant(t, p, out)
 
 	// Released at different times, they free up a window (and the
 	// margin) after each release, not after the grant.
@@ -187,14 +198,14 @@ func TestPacerSlotsCoolDownForAWindowAfterRelease(t *testing.T) {
 	p.release(gens[1], false, 0)
 	p.release(gens[2], false, 0)
 	clk.Advance(9*time.Second + margin - time.Nanosecond)
-	noGrant(t, out)
+	noGrant(t, p, out)
 	clk.Advance(time.Nanosecond)
 	receive(t, out, 1)
 
 	// One slot is taken again, two cool down until 1 s later.
 	startWait(t, p, t.Context(), nil, 2, out)
 	clk.Advance(time.Second - time.Nanosecond)
-	noGrant(t, out)
+	noGrant(t, p, out)
 	clk.Advance(time.Nanosecond)
 	receive(t, out, 1)
 	if g, err := p.wait(t.Context(), nil); err != nil || g != 0 {
@@ -227,7 +238,7 @@ func TestPacerIsFIFO(t *testing.T) {
 			}
 			gens = append(gens, g)
 		}
-		noGrant(t, out)
+		noGrant(t, p, out)
 	}
 }
 
@@ -241,7 +252,7 @@ func TestPacerNewcomerDoesNotOvertakeQueue(t *testing.T) {
 	clk.Advance(2 * time.Second) // a slot is free, and waiter 1 is first
 	receive(t, out, 1)
 	startWait(t, p, t.Context(), nil, 2, out)
-	noGrant(t, out)
+	noGrant(t, p, out)
 	if queued(p) != 1 {
 		t.Fatal("newcomer not queued behind the granted slot")
 	}
@@ -349,13 +360,13 @@ func TestPacerSlowsDownAfter429(t *testing.T) {
 	out := make(chan grant, 8)
 	startWait(t, p, t.Context(), nil, 1, out)
 	clk.Advance(w/5 - time.Nanosecond)
-	noGrant(t, out)
+	noGrant(t, p, out)
 	clk.Advance(time.Nanosecond)
 	g1 := receive(t, out, 1)[1]
 
 	// 3 cooling + 1 in flight = 4 = the effective budget: the next waits.
 	startWait(t, p, t.Context(), nil, 2, out)
-	noGrant(t, out)
+	noGrant(t, p, out)
 
 	// A 429 to an attempt sent after the cut halves again; the server's
 	// Retry-After sets the pause.
@@ -366,7 +377,7 @@ func TestPacerSlowsDownAfter429(t *testing.T) {
 	// Busy 4 (all cooling: three until 10.1 s, one until 12.1 s); with a
 	// budget of 2, waiter 2 goes when the first three have cooled down.
 	clk.Advance(w + w/100 - w/5 - time.Nanosecond)
-	noGrant(t, out)
+	noGrant(t, p, out)
 	clk.Advance(time.Nanosecond)
 	receive(t, out, 1)
 }
@@ -385,7 +396,7 @@ func TestPacerRecoversAfterQuietWindows(t *testing.T) {
 	// Only the recovery step, two quiet windows after the cut, lets the
 	// waiter go: nothing is released.
 	clk.Advance(2*w - (w + w/100) - time.Nanosecond)
-	noGrant(t, out)
+	noGrant(t, p, out)
 	if eff() != 2 {
 		t.Fatalf("before recovery: effective %d", eff())
 	}
@@ -412,7 +423,7 @@ func TestPacerRetryAfterPauseIsCappedAtOneWindow(t *testing.T) {
 	out := make(chan grant, 1)
 	startWait(t, p, t.Context(), nil, 1, out)
 	clk.Advance(time.Second - time.Nanosecond)
-	noGrant(t, out)
+	noGrant(t, p, out)
 	clk.Advance(time.Nanosecond)
 	receive(t, out, 1)
 }

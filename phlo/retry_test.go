@@ -101,7 +101,7 @@ func TestMaxAttemptsOneDisablesRetry(t *testing.T) {
 func TestTimeoutAfterSendIsNotRetried(t *testing.T) {
 	t.Parallel()
 	c, srv := newPair(t, func(c *phlo.Config) {
-		c.Timeout = 200 * time.Millisecond
+		c.Timeout = time.Second // long enough to be sent on a loaded machine; the answer takes a minute
 		c.MaxAttempts = 4
 	})
 	srv.Enqueue(phlotest.Response{Status: 201, Body: `{"api_id":"late","error":""}`, Delay: time.Minute})
@@ -123,7 +123,7 @@ func TestCallerDeadlineAfterSend(t *testing.T) {
 	t.Parallel()
 	c, srv := newPair(t, nil) // per-attempt timeout 5s
 	srv.Enqueue(phlotest.Response{Delay: time.Minute})
-	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	_, err := c.AddMember(ctx, testNode(), testCall())
 	if re := mustRequestError(t, err); !re.Sent || !phlo.OutcomeUnknown(err) {

@@ -182,7 +182,7 @@ func TestSwitchboardOutcomes(t *testing.T) {
 				e.srv.Close()
 				return e.sb.Send(ctxT(e.t), e.stop, callCommand(e.t))
 			}},
-		{name: "timeout after sending", mod: func(c *phlo.Config) { c.Timeout = 500 * time.Millisecond },
+		{name: "timeout after sending", mod: func(c *phlo.Config) { c.Timeout = time.Second },
 			status: conference.StatusUnknown, cause: conference.CauseTimeout, attempts: 1, requests: 1,
 			run: func(e *env) conference.Outcome {
 				e.srv.SetFailure(phlotest.Failure{Delay: time.Minute})

@@ -116,8 +116,9 @@ type Server struct {
 	changed chan struct{} // closed and replaced on every recorded change
 
 	apiLatency    time.Duration
-	revoked       bool // RevokeTokens was called
-	socketModeOff bool // DisableSocketMode was called (and not undone)
+	apiGate       chan struct{} // HoldAPI's gate; nil when calls are not held
+	revoked       bool          // RevokeTokens was called
+	socketModeOff bool          // DisableSocketMode was called (and not undone)
 
 	// id sequences
 	envSeq, eventSeq, triggerSeq, respSeq, viewSeq, tsSeq, ticketSeq, execSeq int

@@ -229,10 +229,15 @@ func TestPingsKeepConnectionAlive(t *testing.T) {
 		{"no pings", 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// Margins wide enough for a loaded machine: pings every 50ms
+			// never leave the client a second's silence, and without them
+			// the client gives up after a second and reconnects well
+			// inside three.
 			srv := slacktest.NewServer(slacktest.WithPingInterval(tc.ping))
 			t.Cleanup(srv.Close)
-			startClient(t, srv, socketmode.OptionPingInterval(300*time.Millisecond))
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			startClient(t, srv, socketmode.OptionPingInterval(time.Second))
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
 			err := srv.Wait(ctx, func() bool { return srv.ConnectionsOpened() >= 2 })
 			if got := err == nil; got != tc.reconnects {
@@ -770,6 +775,40 @@ func TestAPILatency(t *testing.T) {
 	if n := len(srv.Messages()); n != 0 {
 		t.Errorf("%d messages recorded", n)
 	}
+}
+
+// TestHoldAPI: a held call is recorded but takes no effect until release;
+// calls after release are not held.
+func TestHoldAPI(t *testing.T) {
+	srv := slacktest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.AddChannel(slacktest.Channel{ID: "C1", Name: "general", BotIsMember: true})
+	ctx := testCtx(t)
+	api := newAPI(srv, slacktest.BotToken)
+
+	release := srv.HoldAPI()
+	errc := make(chan error, 1)
+	go func() {
+		_, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("held", false))
+		errc <- err
+	}()
+	if err := srv.Wait(ctx, func() bool { return srv.CallCount("chat.postMessage") == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("%d messages recorded while the call was held", n)
+	}
+	release()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("%d messages after release, want 1", n)
+	}
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("after", false)); err != nil {
+		t.Errorf("a call after release: %v", err)
+	}
+	release() // a second release is harmless
 }
 
 func homeView(blocks ...slack.Block) slack.HomeTabViewRequest {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -114,6 +115,28 @@ func (s *Server) SetAPILatency(d time.Duration) {
 	s.apiLatency = d
 }
 
+// HoldAPI holds every Web API call that arrives from then on, after its
+// latency, until release is called (or the server closes): a call can then
+// stay in flight exactly as long as a test needs, however busy the machine.
+// Calls that arrive after release are not held.
+func (s *Server) HoldAPI() (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gate := make(chan struct{})
+	s.apiGate = gate
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if s.apiGate == gate {
+				s.apiGate = nil
+			}
+			s.mu.Unlock()
+			close(gate)
+		})
+	}
+}
+
 // RevokeTokens revokes the app's tokens, as uninstalling the app does: from
 // then on every Web API call with the bot token (or a workflow token from
 // SendFunctionExecuted) answers ok:false "token_revoked", and
@@ -135,7 +158,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, At: req.at, Params: cloneValues(req.params)})
-	latency := s.apiLatency
+	latency, gate := s.apiLatency, s.apiGate
 	s.notifyLocked()
 	s.mu.Unlock()
 
@@ -149,6 +172,16 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-r.Context().Done():
 			t.Stop()
+			return
+		}
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-s.done:
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ok": false, "error": "service_unavailable"})
+			return
+		case <-r.Context().Done():
 			return
 		}
 	}

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,11 +52,7 @@ func TestPersonalLimitHoldsAcrossProcesses(t *testing.T) {
 	}
 	// Once both have stopped, nothing more can go out: exactly the burst
 	// of 20 did.
-	for _, p := range []*os.Process{first.Process, second.Process} {
-		_ = p.Signal(syscall.SIGTERM)
-	}
-	waitExit(t, first, 15*time.Second)
-	waitExit(t, second, 15*time.Second)
+	stopAll(t, 15*time.Second, first, second)
 	if n := len(phloActions(fp)); n != 20 {
 		t.Errorf("%d PHLO requests from one person's 25 adds over two processes, want 20", n)
 	}

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,14 +56,45 @@ func start(t *testing.T, env ...string) (*exec.Cmd, *processOutput) {
 // processOutput collects a running process's output; tests read it while
 // the process still writes, so every access holds the lock.
 type processOutput struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed and replaced on every write; nil until waited on
 }
 
 func (o *processOutput) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.changed != nil {
+		close(o.changed)
+		o.changed = nil
+	}
 	return o.buf.Write(p)
+}
+
+// servingAddr waits for the process to say where it serves /healthz (it
+// is started with MPC_HTTP_ADDR=127.0.0.1:0, so the kernel picked a free
+// port) and returns that address.
+func (o *processOutput) servingAddr(t *testing.T) string {
+	t.Helper()
+	re := regexp.MustCompile(`"msg":"serving /healthz[^\n]*"addr":"([^"]+)"`)
+	timeout := time.After(15 * time.Second)
+	for {
+		o.mu.Lock()
+		m := re.FindStringSubmatch(o.buf.String())
+		if o.changed == nil {
+			o.changed = make(chan struct{})
+		}
+		changed := o.changed
+		o.mu.Unlock()
+		if m != nil {
+			return m[1]
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			t.Fatalf("mpc-bot never said where it serves /healthz:\n%s", o)
+		}
+	}
 }
 
 // String is the output so far.
@@ -71,6 +102,18 @@ func (o *processOutput) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.buf.String()
+}
+
+// stopAll sends SIGTERM to every process at once, then waits for each to
+// exit.
+func stopAll(t *testing.T, within time.Duration, cmds ...*exec.Cmd) {
+	t.Helper()
+	for _, c := range cmds {
+		_ = c.Process.Signal(syscall.SIGTERM)
+	}
+	for _, c := range cmds {
+		waitExit(t, c, within)
+	}
 }
 
 func waitExit(t *testing.T, cmd *exec.Cmd, within time.Duration) int {
@@ -180,8 +223,8 @@ func TestBinaryAddsAndShutsDownGracefully(t *testing.T) {
 	if err := os.WriteFile(dir, []byte("users:\n  U0CALLER: \"+1 415 555 0199\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	httpAddr := freeAddr(t)
-	cmd, out := start(t, append(settingsFor(t, fs, fp), "MPC_DIRECTORY="+dir, "MPC_LOG_LEVEL=debug", "MPC_HTTP_ADDR="+httpAddr)...)
+	cmd, out := start(t, append(settingsFor(t, fs, fp), "MPC_DIRECTORY="+dir, "MPC_LOG_LEVEL=debug", "MPC_HTTP_ADDR=127.0.0.1:0")...)
+	httpAddr := out.servingAddr(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -260,16 +303,6 @@ func phloActions(fp *phlotest.Server) []phlotest.Request {
 // count is final: fp.Wait(ctx, startChecks(fp)+n) waits for n actions.
 func startChecks(fp *phlotest.Server) int {
 	return len(fp.Requests()) - len(phloActions(fp))
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func httpGet(t *testing.T, url string) (int, string) {

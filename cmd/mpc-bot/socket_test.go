@@ -46,8 +46,8 @@ func TestSocketModeTurnedOffEndsTheProcess(t *testing.T) {
 // stays up (a restart cannot mend the token) and stops cleanly when told.
 func TestRevokedTokenLeavesTheProcessNotReady(t *testing.T) {
 	fs, fp := newFakes(t)
-	httpAddr := freeAddr(t)
-	cmd, out := start(t, append(settingsFor(t, fs, fp), "MPC_HTTP_ADDR="+httpAddr)...)
+	cmd, out := start(t, append(settingsFor(t, fs, fp), "MPC_HTTP_ADDR=127.0.0.1:0")...)
+	httpAddr := out.servingAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := fs.Wait(ctx, func() bool { return fs.OpenConnections() == 1 }); err != nil {

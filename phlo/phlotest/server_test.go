@@ -347,6 +347,25 @@ func TestRequestsAreCopies(t *testing.T) {
 	}
 }
 
+// postHold sends one authorised hold to member +1; safe to call from many
+// goroutines (a failure is an Error, not a Fatal).
+func postHold(t *testing.T, srv *phlotest.Server) {
+	req, err := http.NewRequest("POST", srv.URL()+nodePath(srv)+"/members/+1", strings.NewReader(`{"action":"hold"}`))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	req.Header.Set("Content-Type", jsonType)
+	cfg := srv.Config()
+	req.SetBasicAuth(cfg.AuthID, cfg.AuthToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	resp.Body.Close()
+}
+
 func TestConcurrentRequestsAndOnRequest(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
@@ -360,13 +379,7 @@ func TestConcurrentRequestsAndOnRequest(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			req, _ := http.NewRequest("POST", srv.URL()+nodePath(srv)+"/members/+1", strings.NewReader(`{"action":"hold"}`))
-			req.Header.Set("Content-Type", jsonType)
-			cfg := srv.Config()
-			req.SetBasicAuth(cfg.AuthID, cfg.AuthToken)
-			if resp, err := http.DefaultClient.Do(req); err == nil {
-				resp.Body.Close()
-			}
+			postHold(t, srv)
 		})
 		wg.Go(func() { _ = srv.Requests() })
 	}
@@ -527,13 +540,7 @@ func TestAccountLimitConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 25 {
 		wg.Go(func() {
-			req, _ := http.NewRequest("POST", srv.URL()+nodePath(srv)+"/members/+1", strings.NewReader(`{"action":"hold"}`))
-			req.Header.Set("Content-Type", jsonType)
-			cfg := srv.Config()
-			req.SetBasicAuth(cfg.AuthID, cfg.AuthToken)
-			if resp, err := http.DefaultClient.Do(req); err == nil {
-				resp.Body.Close()
-			}
+			postHold(t, srv)
 		})
 	}
 	wg.Wait()
