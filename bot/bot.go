@@ -36,8 +36,6 @@ type Config struct {
 	// ShowNumbers shows numbers in full in messages; by default they are
 	// masked (+1•••0100), since channels are read by many.
 	ShowNumbers bool
-	// Command is the slash command, default "/mpc-add".
-	Command string
 	// Now is the clock messages show times from; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -57,7 +55,6 @@ type Bot struct {
 	svc       *conference.Service
 	workspace *Workspace
 	log       *slog.Logger
-	command   string
 	region    string
 	show      bool
 	now       func() time.Time
@@ -96,9 +93,6 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Command == "" {
-		cfg.Command = "/mpc-add"
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -109,7 +103,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Workspace = NewWorkspace(cfg.API, cfg.Now)
 	}
 	return &Bot{
-		api: cfg.API, svc: cfg.Service, workspace: cfg.Workspace, log: cfg.Logger, command: cfg.Command,
+		api: cfg.API, svc: cfg.Service, workspace: cfg.Workspace, log: cfg.Logger,
 		region: cfg.DefaultRegion, show: cfg.ShowNumbers, now: cfg.Now, cfg: cfg, obs: cfg.Observer,
 	}, nil
 }

@@ -11,7 +11,7 @@ import (
 // others.
 func (b *Bot) bridgeMessage(br conference.Bridge, src conference.BindingSource, changed bool) message {
 	why := map[conference.BindingSource]string{
-		conference.BoundHere:      "bound here with `" + b.command + " bridge`",
+		conference.BoundHere:      "bound here with `" + slashCommand + " bridge`",
 		conference.BoundByFile:    "the bridges file lists this channel",
 		conference.BoundByDefault: "the default",
 	}[src]
@@ -24,7 +24,7 @@ func (b *Bot) bridgeMessage(br conference.Bridge, src conference.BindingSource, 
 		m += " " + escape(br.Description) + "."
 	}
 	if b.svc.Bridges().Many() {
-		m += fmt.Sprintf(" Bridges: %s. `%s bridge <name>` binds this channel to one, `%s bridge none` removes the binding; `on <name>` picks one for a single request.", cut(b.bridgeList(), 2000), b.command, b.command)
+		m += fmt.Sprintf(" Bridges: %s. `%s bridge <name>` binds this channel to one, `%s bridge none` removes the binding; `on <name>` picks one for a single request.", cut(b.bridgeList(), 2000), slashCommand, slashCommand)
 	} else {
 		m += " It is the only bridge."
 	}

@@ -95,6 +95,9 @@ var (
 	linkPattern = regexp.MustCompile(`<((?i:tel|mailto):[^|>]*)(?:\|[^>]*)?>`)
 )
 
+// slashCommand is the app's slash command, as manifest.yaml declares it.
+const slashCommand = "/mpc-add"
+
 const usageLine = "Usage: `/mpc-add +14155550100 [agent|customer]`, `/mpc-add @alice @bob`, `/mpc-add sip:alice@example.com`, `/mpc-add` for a form, or `/mpc-add help`."
 
 // ParseCommand parses the text after /mpc-add (or after the bot's mention).

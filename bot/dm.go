@@ -43,7 +43,7 @@ func fromPerson(ev *slackevents.MessageEvent, botUserID string) bool {
 func (b *Bot) directCommandText(text string) string {
 	text = strings.TrimSpace(text)
 	text = strings.TrimSpace(strings.TrimPrefix(text, "<@"+b.botUserID+">"))
-	if rest, ok := strings.CutPrefix(text, b.command); ok && (rest == "" || strings.TrimLeft(rest, " \t\n") != rest) {
+	if rest, ok := strings.CutPrefix(text, slashCommand); ok && (rest == "" || strings.TrimLeft(rest, " \t\n") != rest) {
 		text = strings.TrimSpace(rest)
 	}
 	return addVerb.ReplaceAllString(text, "")

@@ -49,7 +49,7 @@ func (b *Bot) openRegisterForm(triggerID string, who conference.Person) {
 		}
 		code := slackErrorCode(err)
 		b.log.Error("could not open the register form", "user", who.User, "slack_error", code)
-		b.publishHome(who, "", fmt.Sprintf(":warning: I could not open the form (Slack said `%s`). Try again, or type `%s register +14155550100`.", escape(code), b.command))
+		b.publishHome(who, "", fmt.Sprintf(":warning: I could not open the form (Slack said `%s`). Try again, or type `%s register +14155550100`.", escape(code), slashCommand))
 	})
 }
 

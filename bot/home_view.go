@@ -36,7 +36,7 @@ func (b *Bot) homeView(st homeState) slack.HomeTabViewRequest {
 	blocks = append(blocks, slack.NewDividerBlock())
 	blocks = append(blocks, b.homeHelp()...)
 	if len(blocks) > maxHomeBlocks {
-		blocks = append(blocks[:maxHomeBlocks-1], contextLine("There is more than the Home tab can show: `"+b.command+" help` lists every command."))
+		blocks = append(blocks[:maxHomeBlocks-1], contextLine("There is more than the Home tab can show: `"+slashCommand+" help` lists every command."))
 	}
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: homeCallbackID, Blocks: slack.Blocks{BlockSet: blocks}}
 }
@@ -49,7 +49,7 @@ func homeHeader(text string) slack.Block {
 // homeNumber shows the person's own number and where it comes from, or
 // how to get one, with the buttons that change it.
 func (b *Bot) homeNumber(st homeState) []slack.Block {
-	c := b.command
+	c := slashCommand
 	var text string
 	var cu *conference.CallerUnknownError
 	var nr *conference.NotRecordedError
@@ -90,7 +90,7 @@ func (b *Bot) homeNumber(st homeState) []slack.Block {
 // homeNoNumber says why the person has no number of their own, and how
 // to get one.
 func (b *Bot) homeNoNumber(na *conference.NoAddressError) string {
-	c := b.command
+	c := slashCommand
 	switch {
 	case na.External:
 		return ":bust_in_silhouette: You are from another organisation (Slack Connect), so I cannot read your Slack profile, and Plivo needs your own number to place calls on your behalf (its `trigger_source`). " +
@@ -125,7 +125,7 @@ func (b *Bot) homeRecent(st homeState) []slack.Block {
 	case st.recentErr != nil:
 		return append(blocks, section(":warning: mpc-bot could not read its database, so your recent adds cannot be shown right now. Open this tab again in a moment."))
 	case len(st.recent) == 0:
-		return append(blocks, section("Nothing yet. What you add or do with `"+b.command+"`, a mention or a message to me shows up here."))
+		return append(blocks, section("Nothing yet. What you add or do with `"+slashCommand+"`, a mention or a message to me shows up here."))
 	}
 	rn := b.renderer()
 	now := b.now()
@@ -147,7 +147,7 @@ func homePlace(channel string) string {
 // homeBridges says which bridges there are and which of the person's
 // channels use which; with one bridge, one line.
 func (b *Bot) homeBridges(st homeState) []slack.Block {
-	c := b.command
+	c := slashCommand
 	bridges := b.svc.Bridges()
 	blocks := []slack.Block{homeHeader("Bridges")}
 	if !bridges.Many() {
@@ -198,7 +198,7 @@ func (b *Bot) homeBridges(st homeState) []slack.Block {
 func (b *Bot) homeBindingReason(src conference.BindingSource) string {
 	switch src {
 	case conference.BoundHere:
-		return "bound there with `" + b.command + " bridge`"
+		return "bound there with `" + slashCommand + " bridge`"
 	case conference.BoundByFile:
 		return "the bridges file lists it"
 	case conference.BoundByDefault:
@@ -213,7 +213,7 @@ func (b *Bot) homeHelp() []slack.Block {
 	for _, blk := range b.helpMessage().Blocks {
 		blocks = append(blocks, homeCutBlock(blk))
 	}
-	return append(blocks, contextLine("You can also write these commands to me in the *Messages* tab, without `"+b.command+"`: `+14155550100`, `whoami`, `history`."))
+	return append(blocks, contextLine("You can also write these commands to me in the *Messages* tab, without `"+slashCommand+"`: `+14155550100`, `whoami`, `history`."))
 }
 
 // homeCutBlock keeps the text of a section or context block within Slack's

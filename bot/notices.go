@@ -12,7 +12,7 @@ import (
 
 // helpMessage lists every command, with examples.
 func (b *Bot) helpMessage() message {
-	c := b.command
+	c := slashCommand
 	code := func(s string) string { return "`" + c + s + "`" }
 	body := fmt.Sprintf(`*%[1]s* pulls people onto the team's Plivo conference call, and steers them once they are on.
 • %[2]s — dial a number, as an agent

@@ -47,7 +47,7 @@ func (b *Bot) refusalMessage(err error) message {
 		b.log.Error("request failed: database", "err", err)
 		return databaseDownMessage()
 	case errors.Is(err, conference.ErrNotFound):
-		return simpleMessage(":warning: I no longer have the request this refers to, so nothing was done. Start a new `" + b.command + "`.")
+		return simpleMessage(":warning: I no longer have the request this refers to, so nothing was done. Start a new `" + slashCommand + "`.")
 	}
 	b.log.Error("request failed", "err", err)
 	return simpleMessage(":warning: Something went wrong inside mpc-bot, so nothing was done. Try again in a moment; an admin can find the details in the log.")
@@ -100,7 +100,7 @@ func (rn renderer) whyUnreachable(u conference.Unreachable) string {
 	)
 	switch err := u.Err; {
 	case errors.As(err, &na) && na.External:
-		return "they are from another organisation, so I cannot read their profile; they can register their own number with `" + rn.command + " register`, or you can give their number instead"
+		return "they are from another organisation, so I cannot read their profile; they can register their own number with `" + slashCommand + " register`, or you can give their number instead"
 	case errors.As(err, &na) && na.ProfileReason != "":
 		return "the phone number in their Slack profile cannot be used: " + escape(na.ProfileReason)
 	case errors.As(err, &na) && na.Err != nil:
@@ -109,7 +109,7 @@ func (rn renderer) whyUnreachable(u conference.Unreachable) string {
 		return "no number registered, in the directory file or in their Slack profile"
 	case errors.As(err, &ext) && u.Target.User != "":
 		// A person's own number is theirs to show, not the bot's.
-		return fmt.Sprintf("their number has an extension (%s), which Plivo cannot dial: it sends no digits after the call is answered. They can register a direct number with `%s register`, or you can give one instead", escape(ext.Extension), rn.command)
+		return fmt.Sprintf("their number has an extension (%s), which Plivo cannot dial: it sends no digits after the call is answered. They can register a direct number with `%s register`, or you can give one instead", escape(ext.Extension), slashCommand)
 	case errors.As(err, &ext):
 		return fmt.Sprintf("the number has an extension (%s), which Plivo cannot dial: it sends no digits after the call is answered. Give a direct number, or the main number %s without the extension", escape(ext.Extension), rn.number(ext.Main))
 	case errors.As(err, &d) && d.Rule == conference.RulePremiumRate:

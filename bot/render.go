@@ -9,15 +9,14 @@ import (
 )
 
 // renderer holds what every message needs to show things the same way:
-// whether numbers are shown whole, the command's name, the bridges.
+// whether numbers are shown whole, and the bridges.
 type renderer struct {
 	show    bool
-	command string
 	bridges *conference.Bridges
 }
 
 func (b *Bot) renderer() renderer {
-	return renderer{show: b.show, command: b.command, bridges: b.svc.Bridges()}
+	return renderer{show: b.show, bridges: b.svc.Bridges()}
 }
 
 // number shows an address as a channel may: masked unless the settings

@@ -49,7 +49,7 @@ func (b *Bot) rosterMessage(where conference.Place, rows []conference.RosterEntr
 		}
 	}
 	if n := len(rows) - len(shown); n > 0 {
-		note = fmt.Sprintf("%d earlier people are not shown; `%s history` lists everything. ", n, b.command) + note
+		note = fmt.Sprintf("%d earlier people are not shown; `%s history` lists everything. ", n, slashCommand) + note
 	}
 	blocks = append(blocks, contextLine(note))
 	return message{Text: textOf(text + "\n" + note), Blocks: blocks}

@@ -16,7 +16,7 @@ func (b *Bot) onSlashCommand(smc *socketmode.Client, env *socketmode.Request, sc
 }
 
 func (b *Bot) slashCommand(smc *socketmode.Client, env *socketmode.Request, sc slack.SlashCommand) {
-	if sc.Command != b.command {
+	if sc.Command != slashCommand {
 		b.ack(smc, env, unknownCommandMessage(sc.Command).ackPayload())
 		return
 	}

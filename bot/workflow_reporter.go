@@ -247,7 +247,7 @@ func (b *Bot) stepRefusal(req conference.Request, err error) string {
 			why = "mpc-bot does not know the own phone number of " + by
 		}
 		return stepText(why + ", and Plivo places the call from the number of the step's Requested by (its `trigger_source`). Nothing was dialled. " +
-			by + " can register their number with `" + b.command + " register +14155550100`, or set Requested by to someone whose number mpc-bot knows.")
+			by + " can register their number with `" + slashCommand + " register +14155550100`, or set Requested by to someone whose number mpc-bot knows.")
 	case errors.As(err, &d) && d.Rule == conference.RuleChannel && req.Place.Channel == "":
 		return "mpc-bot is enabled in some channels only (MPC_ALLOWED_CHANNELS), and the step names no channel. Nothing was dialled: set the step's Channel to one of them."
 	case errors.As(err, &d) && d.Rule == conference.RuleChannel:
