@@ -168,14 +168,19 @@ func ParsePhone(s, defaultRegion string) (Address, error) {
 	if err != nil {
 		return Address{}, phoneParseError(err)
 	}
-	if !phonenumbers.IsValidNumber(num) {
+	// A number of no known type is not valid (this is IsValidNumber's own
+	// test): asking for the type once matches the number against its
+	// region's patterns once, where IsValidNumber and then GetNumberType
+	// would do it twice.
+	typ := phonenumbers.GetNumberType(num)
+	if typ == phonenumbers.UNKNOWN {
 		return Address{}, invalidError(num)
 	}
 	return Address{
 		kind:    Phone,
 		value:   phonenumbers.Format(num, phonenumbers.E164),
 		ext:     ext,
-		premium: phonenumbers.GetNumberType(num) == phonenumbers.PREMIUM_RATE,
+		premium: typ == phonenumbers.PREMIUM_RATE,
 	}, nil
 }
 
@@ -185,6 +190,9 @@ func ParsePhone(s, defaultRegion string) (Address, error) {
 // stays refused: those are likelier a list or a typo than an extension.
 // Without an extension, s comes back whole.
 func splitExtension(s string) (main, ext string, err error) {
+	if !strings.ContainsFunc(s, func(r rune) bool { return !isPhoneRune(r) }) {
+		return s, "", nil // no label, so no extension: skip the long regexp
+	}
 	main, ext = phonenumbers.MaybeSeparateExtensionFromPhone(s)
 	if ext == "" {
 		return s, "", nil

@@ -283,3 +283,21 @@ func TestPremiumRateAndPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParsePhone is the cost of reading one typed number, which a
+// burst of commands pays per command before it is acknowledged.
+func BenchmarkParsePhone(b *testing.B) {
+	for _, tc := range []struct{ name, in, region string }{
+		{"nanp", "+12125560001", ""},
+		{"national", "020 7946 0000", "GB"},
+		{"extension", "+1 415 555 0100 ext. 12", ""},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ParsePhone(tc.in, tc.region); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
