@@ -412,6 +412,9 @@ func isRole(w string) bool {
 // becomes "tel:+1415…", and "<mailto:a@b|a@b>" becomes "a@b" (Slack links
 // the user@host part of a SIP URI). Mentions are left alone.
 func unwrapLinks(text string) string {
+	if !strings.Contains(text, "<") || !strings.Contains(text, ":") {
+		return text // no link: spare the regexp, which every command meets
+	}
 	return linkPattern.ReplaceAllStringFunc(text, func(m string) string {
 		link := linkPattern.FindStringSubmatch(m)[1]
 		if strings.HasPrefix(strings.ToLower(link), "mailto:") {
