@@ -11,17 +11,26 @@ import (
 // a slow ack as a broken bot, while a PHLO request that starts a few
 // milliseconds later changes nothing: so while requests are waiting to be
 // recorded, work about to start (or about to write to the store) waits
-// for the intake to drain, for at most yieldAtMost. On two cores a burst
-// of 500 commands is otherwise acknowledged behind the work it unleashes,
-// which competes with it for the CPU and the database.
+// for the intake to go quiet, for at most yieldAtMost. On two cores a
+// burst of 500 commands is otherwise acknowledged behind the work it
+// unleashes, which competes with it for the CPU and the database.
+//
+// The waiters share one gate and one timer: a burst parks hundreds of
+// them, and each polling a timer of its own would take from reading the
+// burst the very CPU the wait is meant to leave it.
 type intakeFirst struct {
 	mu        sync.Mutex
 	pending   int
-	drained   chan struct{} // closed when pending falls to 0
 	lastEnter time.Time
 	// burst is set when the last two requests came within quietGap of
 	// each other: only then is more expected.
 	burst bool
+	// closed is the gate waiters wait on: nil while work may go on, an
+	// open channel while it must wait, closed when it may go on again.
+	closed chan struct{}
+	// reopen opens the gate once a burst's intake has been idle for
+	// quietGap; nil until the first burst.
+	reopen *time.Timer
 }
 
 // quietGap is how long the intake of a burst must have been idle before
@@ -34,54 +43,81 @@ const quietGap = 3 * time.Millisecond
 // starve the work.
 const yieldAtMost = 100 * time.Millisecond
 
-// enter counts a request waiting to be recorded.
+// enter counts a request waiting to be recorded, and closes the gate.
 func (g *intakeFirst) enter() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.pending == 0 {
-		g.drained = make(chan struct{})
-	}
 	g.pending++
 	now := time.Now()
 	g.burst = now.Sub(g.lastEnter) < quietGap
 	g.lastEnter = now
+	if g.closed == nil {
+		g.closed = make(chan struct{})
+	}
 }
 
-// leave counts it recorded (or refused).
+// leave counts it recorded (or refused). The last one out opens the gate,
+// at once for a lone request and after quietGap of quiet in a burst.
 func (g *intakeFirst) leave() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.pending--
-	if g.pending == 0 {
-		close(g.drained)
+	if g.pending > 0 {
+		return
+	}
+	if !g.burst {
+		g.openLocked()
+		return
+	}
+	g.armLocked(quietGap - time.Since(g.lastEnter))
+}
+
+// armLocked opens the gate after d, unless a request comes first. g.mu
+// must be held.
+func (g *intakeFirst) armLocked(d time.Duration) {
+	if g.reopen == nil {
+		g.reopen = time.AfterFunc(d, g.quiet)
+		return
+	}
+	g.reopen.Reset(d)
+}
+
+// quiet is the timer's check: the gate opens if nothing came since it was
+// armed, and waits out the rest of quietGap if something came and went.
+func (g *intakeFirst) quiet() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.pending > 0 {
+		return // the last to leave arms the timer again
+	}
+	if idle := time.Since(g.lastEnter); idle < quietGap {
+		g.armLocked(quietGap - idle)
+		return
+	}
+	g.openLocked()
+}
+
+// openLocked lets every waiter go on. g.mu must be held.
+func (g *intakeFirst) openLocked() {
+	if g.closed != nil {
+		close(g.closed)
+		g.closed = nil
 	}
 }
 
-// yield waits until nothing has waited to be recorded for quietGap, for
-// at most yieldAtMost.
+// yield waits until the gate opens, for at most yieldAtMost.
 func (g *intakeFirst) yield(ctx context.Context) {
+	g.mu.Lock()
+	gate := g.closed
+	g.mu.Unlock()
+	if gate == nil {
+		return
+	}
 	deadline := time.NewTimer(yieldAtMost)
 	defer deadline.Stop()
-	for {
-		g.mu.Lock()
-		pending, drained, idle, burst := g.pending, g.drained, time.Since(g.lastEnter), g.burst
-		g.mu.Unlock()
-		var wait <-chan time.Time
-		switch {
-		case pending > 0:
-		case !burst || idle >= quietGap:
-			return
-		default:
-			wait = time.After(quietGap - idle)
-			drained = nil
-		}
-		select {
-		case <-drained:
-		case <-wait:
-		case <-deadline.C:
-			return
-		case <-ctx.Done():
-			return
-		}
+	select {
+	case <-gate:
+	case <-deadline.C:
+	case <-ctx.Done():
 	}
 }
