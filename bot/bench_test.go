@@ -296,6 +296,8 @@ func addBurstPeople(fs *slacktest.Server, n int) {
 // sendBurst sends n slash commands at once and returns their envelope IDs.
 func sendBurst(b *testing.B, fs *slacktest.Server, n int, cmd func(i int) slacktest.SlashCommand) []string {
 	envs := make([]string, 0, n)
+	release := fs.HoldEnvelopes()
+	defer release()
 	for i := range n {
 		env, _, _, err := fs.SendSlashCommand(cmd(i))
 		if err != nil {

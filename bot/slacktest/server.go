@@ -117,6 +117,7 @@ type Server struct {
 
 	apiLatency    time.Duration
 	apiGate       chan struct{} // HoldAPI's gate; nil when calls are not held
+	envelopesHeld bool          // HoldEnvelopes: queued frames wait
 	revoked       bool          // RevokeTokens was called
 	socketModeOff bool          // DisableSocketMode was called (and not undone)
 

@@ -1452,3 +1452,36 @@ func TestDisconnectRightAfterConnected(t *testing.T) {
 		t.Fatalf("opened=%d open=%d", srv.ConnectionsOpened(), srv.OpenConnections())
 	}
 }
+
+// TestHoldEnvelopes: envelopes sent during a hold are not written until
+// release, which writes them all, in order.
+func TestHoldEnvelopes(t *testing.T) {
+	srv := newServer(t)
+	c := startClient(t, srv)
+
+	release := srv.HoldEnvelopes()
+	var envs []string
+	for i := range 3 {
+		env, _, _, err := srv.SendSlashCommand(slacktest.SlashCommand{Text: fmt.Sprint("held ", i), UserID: "U1", ChannelID: "C1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		envs = append(envs, env)
+	}
+	for _, env := range envs {
+		if _, ok := srv.SentAt(env); ok {
+			t.Fatalf("envelope %s written during the hold", env)
+		}
+	}
+	release()
+	for i, env := range envs {
+		evt := c.next(t)
+		if evt.Request.EnvelopeID != env {
+			t.Fatalf("envelope %d after release is %s, want %s", i, evt.Request.EnvelopeID, env)
+		}
+		if _, ok := srv.SentAt(env); !ok {
+			t.Errorf("envelope %s delivered but not marked written", env)
+		}
+	}
+	release() // a second release is harmless
+}

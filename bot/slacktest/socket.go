@@ -74,6 +74,11 @@ func (c *wsConn) shutdown() {
 // enqueueLocked appends f to c's write queue. s.mu must be held.
 func (c *wsConn) enqueueLocked(f frame) {
 	c.queue = append(c.queue, f)
+	c.wakeLocked()
+}
+
+// wakeLocked tells c's writer to look at its queue. s.mu must be held.
+func (c *wsConn) wakeLocked() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -236,8 +241,10 @@ func (s *Server) writeLoop(c *wsConn) {
 		}
 
 		s.mu.Lock()
-		batch := c.queue
-		c.queue = nil
+		var batch []frame
+		if !s.envelopesHeld {
+			batch, c.queue = c.queue, nil
+		}
 		s.mu.Unlock()
 
 		for i, f := range batch {
@@ -385,4 +392,26 @@ func (s *Server) OpenConnections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+// HoldEnvelopes keeps every envelope sent from then on in the sockets'
+// queues, encoded and routed, until release writes them all back to back:
+// a burst then leaves the fake as it would leave Slack, without the fake
+// encoding envelopes on the machine's CPU while the bot reads the first
+// ones. Frames written before the hold are not affected.
+func (s *Server) HoldEnvelopes() (release func()) {
+	s.mu.Lock()
+	s.envelopesHeld = true
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.envelopesHeld = false
+			for _, c := range s.conns {
+				c.wakeLocked()
+			}
+		})
+	}
 }
