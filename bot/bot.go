@@ -68,6 +68,8 @@ type Bot struct {
 	halt halt
 	// received holds when each envelope was read, until its ack.
 	received sync.Map // envelope ID → receipt
+	// slashes queues slash commands for the slash intake (intake.go).
+	slashes *queue[slashEnvelope]
 
 	// background is the work that outlives an envelope's ack: submitting
 	// requests, answering, posting; busy counts it for Busy.
@@ -105,6 +107,7 @@ func New(cfg Config) (*Bot, error) {
 	return &Bot{
 		api: cfg.API, svc: cfg.Service, workspace: cfg.Workspace, log: cfg.Logger,
 		region: cfg.DefaultRegion, show: cfg.ShowNumbers, now: cfg.Now, cfg: cfg, obs: cfg.Observer,
+		slashes: newQueue[slashEnvelope](),
 	}, nil
 }
 
@@ -141,6 +144,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer stopSocket()
 	sockErr := make(chan error, 1)
 	go func() { sockErr <- smc.RunContext(sockCtx) }()
+	stopIntake := make(chan struct{})
+	b.background.Add(1)
+	go func() { defer b.background.Done(); b.runSlashIntake(stopIntake) }()
+	defer close(stopIntake)
 
 	var end error      // why the session ended, if not ctx or a halt
 	connected := false // the app-level token has worked in this run

@@ -7,18 +7,24 @@ import (
 	"github.com/mpc-bot/mpc-bot/conference"
 )
 
-// onSlashCommand answers bad input and help inside the ack itself; a
-// request is recorded first and acked after, with its place in line.
-// Parsing (numbers are parsed with libphonenumber) happens off the event
-// loop, which in a burst has every envelope behind it to read and ack.
+// onSlashCommand hands a slash command to the slash intake (intake.go),
+// which answers bad input and help inside the ack itself, and records a
+// request first and acks it after, with its place in line.
 func (b *Bot) onSlashCommand(smc *socketmode.Client, env *socketmode.Request, sc slack.SlashCommand) {
-	b.spawn(func() { b.slashCommand(smc, env, sc) })
+	b.slashes.put(slashEnvelope{smc: smc, env: env, sc: sc, arrived: b.svc.Expect()})
+	b.busy.Add(1)
 }
 
-func (b *Bot) slashCommand(smc *socketmode.Client, env *socketmode.Request, sc slack.SlashCommand) {
+// slashCommand parses one slash command and answers it, unless it asks
+// for a request to be recorded: that request is returned (ok), for the
+// intake to record with the others waiting and then ack. Anything slow
+// (a modal, an answer that reads the database) goes to a goroutine, so
+// that the intake never waits on Slack.
+func (b *Bot) slashCommand(e slashEnvelope) (r conference.Request, ok bool) {
+	smc, env, sc := e.smc, e.env, e.sc
 	if sc.Command != slashCommand {
 		b.ack(smc, env, unknownCommandMessage(sc.Command).ackPayload())
-		return
+		return r, false
 	}
 	who := conference.Person{Team: sc.TeamID, Enterprise: sc.EnterpriseID, User: sc.UserID}
 	where := conference.Place{Team: sc.TeamID, Channel: sc.ChannelID}
@@ -34,10 +40,11 @@ func (b *Bot) slashCommand(smc *socketmode.Client, env *socketmode.Request, sc s
 		b.ack(smc, env, nil)
 		b.openModal(sc.TriggerID, modalOrigin{ChannelID: sc.ChannelID, ResponseURL: sc.ResponseURL}, rt.private())
 	case cmd.Kind.queued():
-		b.submit(smc, env, b.requestOf(cmd, "envelope:"+env.EnvelopeID, who, where, rt), rt, true)
+		return b.requestOf(cmd, "envelope:"+env.EnvelopeID, who, where, rt), true
 	default:
 		b.answerCommand(smc, env, "", who, where, rt, cmd, true)
 	}
+	return r, false
 }
 
 // requestOf turns a parsed command into the service's request.

@@ -23,18 +23,24 @@ func (b *Bot) submit(smc *socketmode.Client, env *socketmode.Request, r conferen
 		ctx, cancel := context.WithTimeout(context.Background(), submitTimeout)
 		defer cancel()
 		receipt, err := b.svc.Submit(ctx, r)
-		answer, ok := b.admissionMessage(receipt, err, r)
-		if env != nil {
-			if withPayload && ok {
-				b.ack(smc, env, answer.ackPayload())
-				return
-			}
-			b.ack(smc, env, nil)
-		}
-		if ok {
-			b.tellPrivately(context.Background(), rt.private(), answer)
-		}
+		b.acknowledge(smc, env, r, rt, withPayload, receipt, err)
 	})
+}
+
+// acknowledge acks the envelope of a request Submit answered, telling the
+// person its place in line or why it was not recorded.
+func (b *Bot) acknowledge(smc *socketmode.Client, env *socketmode.Request, r conference.Request, rt route, withPayload bool, receipt conference.Receipt, err error) {
+	answer, ok := b.admissionMessage(receipt, err, r)
+	if env != nil {
+		if withPayload && ok {
+			b.ack(smc, env, answer.ackPayload())
+			return
+		}
+		b.ack(smc, env, nil)
+	}
+	if ok {
+		b.tellPrivately(context.Background(), rt.private(), answer)
+	}
 }
 
 // admissionMessage is what the person is told when their request is

@@ -234,3 +234,43 @@ func TestDuplicateKeyActsOnce(t *testing.T) {
 		t.Errorf("%d PHLO requests", n)
 	}
 }
+
+// TestEnqueueThenAwaitIsSubmit: requests enqueued one after the other and
+// awaited later, in order, are answered as Submit answers them: a repeated
+// key within them is a duplicate, and each request runs once.
+func TestEnqueueThenAwaitIsSubmit(t *testing.T) {
+	w := newWorld(t)
+	reqs := []conference.Request{
+		{Key: "envelope:E1", Kind: conference.KindAdd, By: person(carol), Place: place(), Targets: []conference.Target{number(t, "+14155550100")}},
+		{Key: "envelope:E2", Kind: conference.KindAdd, By: person(carol), Place: place(), Targets: []conference.Target{number(t, "+14155550101")}},
+		{Key: "envelope:E1", Kind: conference.KindAdd, By: person(carol), Place: place(), Targets: []conference.Target{number(t, "+14155550100")}},
+	}
+	var pending []conference.Pending
+	for _, r := range reqs {
+		pending = append(pending, w.svc.Enqueue(w.ctx(), r))
+	}
+	var ids []string
+	for i, p := range pending {
+		rec, err := w.svc.Await(w.ctx(), p)
+		switch {
+		case i == 2:
+			if !errors.Is(err, conference.ErrDuplicate) {
+				t.Errorf("request %d, a repeated key: %v, want ErrDuplicate", i, err)
+			}
+		case err != nil:
+			t.Fatalf("request %d: %v", i, err)
+		case rec.Request.Key != reqs[i].Key || rec.Request.ID == "":
+			t.Errorf("request %d answered with %+v", i, rec.Request)
+		default:
+			ids = append(ids, rec.Request.ID)
+		}
+	}
+	for _, id := range ids {
+		if _, err := w.rec.WaitDone(w.ctx(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(w.phlo.Requests()); n != 2 {
+		t.Errorf("%d PHLO requests, want 2", n)
+	}
+}

@@ -3,6 +3,7 @@ package conference
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -40,8 +41,51 @@ const maxBatch = 256
 // *QueueFullError, ErrShuttingDown, *NotRecordedError (the database
 // failed; nothing will happen, so say so).
 func (s *Service) Submit(ctx context.Context, req Request) (Receipt, error) {
+	return s.Await(ctx, s.Enqueue(ctx, req))
+}
+
+// Pending is a request handed to the group commit, not yet answered: Await
+// gives its answer.
+type Pending struct {
+	sub      submission
+	position int
+	err      error
+}
+
+// Enqueue is the first half of Submit: it hands req to the group commit
+// and returns at once. A front end that reads a burst of requests enqueues
+// each as it reads it and awaits their answers in order on another
+// goroutine, so that reading the burst never waits for a commit, and the
+// commit never waits for the reading.
+func (s *Service) Enqueue(ctx context.Context, req Request) Pending {
+	sub, position, err := s.enqueue(ctx, req)
+	return Pending{sub: sub, position: position, err: err}
+}
+
+// Await is the second half of Submit: it waits for p's commit and answers
+// as Submit does.
+func (s *Service) Await(ctx context.Context, p Pending) (Receipt, error) {
+	if p.err != nil {
+		return Receipt{}, p.err
+	}
+	return s.receipt(ctx, p.sub, p.position)
+}
+
+// Expect tells the service that a request has arrived and will be
+// submitted soon (a front end read it and is parsing it): work waits for
+// it as for one being recorded, so a burst still arriving holds work back
+// from its first envelope, not from its first commit. Call done once the
+// request is submitted, or will not be.
+func (s *Service) Expect() (done func()) {
+	s.intake.enter()
+	var once sync.Once
+	return func() { once.Do(s.intake.leave) }
+}
+
+// enqueue takes a place in line for req and hands it to the group commit.
+func (s *Service) enqueue(ctx context.Context, req Request) (submission, int, error) {
 	if !s.running.Load() || s.stopping() {
-		return Receipt{}, ErrShuttingDown
+		return submission{}, 0, ErrShuttingDown
 	}
 	if req.ID == "" {
 		req.ID = NewRequestID()
@@ -54,7 +98,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (Receipt, error) {
 	if n > int64(s.cfg.MaxQueued) {
 		s.queued.Add(-1)
 		s.obs.Denied("queue_full")
-		return Receipt{}, &QueueFullError{Waiting: int(n - 1)}
+		return submission{}, 0, &QueueFullError{Waiting: int(n - 1)}
 	}
 	position := max(0, int(s.unprepared.Add(1))-s.cfg.MaxPreparing)
 	s.active.Add(1)
@@ -63,15 +107,20 @@ func (s *Service) Submit(ctx context.Context, req Request) (Receipt, error) {
 	s.intake.enter()
 	select {
 	case s.submissions <- sub:
+		return sub, position, nil
 	case <-ctx.Done():
 		s.intake.leave()
 		s.unqueue()
-		return Receipt{}, &NotRecordedError{Err: ctx.Err()}
+		return submission{}, 0, &NotRecordedError{Err: ctx.Err()}
 	case <-s.stop:
 		s.intake.leave()
 		s.unqueue()
-		return Receipt{}, ErrShuttingDown
+		return submission{}, 0, ErrShuttingDown
 	}
+}
+
+// receipt waits for the group commit's answer to sub.
+func (s *Service) receipt(ctx context.Context, sub submission, position int) (Receipt, error) {
 	var res submitted
 	select {
 	case res = <-sub.done:
@@ -89,7 +138,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (Receipt, error) {
 		return Receipt{Request: res.adm.Request, Position: position}, nil
 	}
 	s.obs.QueueDepth(int(s.queued.Load()))
-	return Receipt{Request: req, Position: position}, nil
+	return Receipt{Request: sub.req, Position: position}, nil
 }
 
 // commitLoop is the group commit: it takes every submission waiting,

@@ -37,7 +37,7 @@ type intakeFirst struct {
 // work goes on: envelopes of a burst arrive a few at a time, and work woken
 // between two of them would take the CPU from reading the next. A lone
 // request does not wait.
-const quietGap = 3 * time.Millisecond
+const quietGap = 10 * time.Millisecond
 
 // yieldAtMost bounds one wait, so a steady stream of commands cannot
 // starve the work.
