@@ -25,8 +25,8 @@ type slashEnvelope struct {
 	smc *socketmode.Client
 	env *socketmode.Request
 	sc  slack.SlashCommand
-	// arrived tells the service it is no longer on its way.
-	arrived func()
+	// arrival has the service hold work back until it is submitted.
+	arrival *conference.Arrival
 }
 
 // enqueued is a command whose request awaits its commit, for the acker.
@@ -110,13 +110,11 @@ func (b *Bot) enqueueSlashCommands(batch []slashEnvelope) []enqueued {
 	for _, e := range batch {
 		r, ok := b.slashCommand(e)
 		if !ok {
-			e.arrived()
+			e.arrival.Drop()
 			b.busy.Add(-1)
 			continue
 		}
-		out = append(out, enqueued{slashEnvelope: e, req: r, pending: b.svc.Enqueue(ctx, r), ctx: ctx})
-		// Enqueued, it is the service's to hold work back for.
-		e.arrived()
+		out = append(out, enqueued{slashEnvelope: e, req: r, pending: e.arrival.Enqueue(ctx, r), ctx: ctx})
 	}
 	if len(out) == 0 {
 		cancel()

@@ -11,7 +11,7 @@ import (
 // which answers bad input and help inside the ack itself, and records a
 // request first and acks it after, with its place in line.
 func (b *Bot) onSlashCommand(smc *socketmode.Client, env *socketmode.Request, sc slack.SlashCommand) {
-	b.slashes.put(slashEnvelope{smc: smc, env: env, sc: sc, arrived: b.svc.Expect()})
+	b.slashes.put(slashEnvelope{smc: smc, env: env, sc: sc, arrival: b.svc.Expect()})
 	b.busy.Add(1)
 }
 

@@ -58,7 +58,7 @@ type Pending struct {
 // goroutine, so that reading the burst never waits for a commit, and the
 // commit never waits for the reading.
 func (s *Service) Enqueue(ctx context.Context, req Request) Pending {
-	sub, position, err := s.enqueue(ctx, req)
+	sub, position, err := s.enqueue(ctx, req, false)
 	return Pending{sub: sub, position: position, err: err}
 }
 
@@ -71,19 +71,38 @@ func (s *Service) Await(ctx context.Context, p Pending) (Receipt, error) {
 	return s.receipt(ctx, p.sub, p.position)
 }
 
+// Arrival is a request a front end has read and is about to submit
+// (Expect): work waits for it as for one being recorded.
+type Arrival struct {
+	s    *Service
+	once sync.Once
+}
+
 // Expect tells the service that a request has arrived and will be
 // submitted soon (a front end read it and is parsing it): work waits for
 // it as for one being recorded, so a burst still arriving holds work back
-// from its first envelope, not from its first commit. Call done once the
-// request is submitted, or will not be.
-func (s *Service) Expect() (done func()) {
-	s.intake.enter()
-	var once sync.Once
-	return func() { once.Do(s.intake.leave) }
+// from its first envelope, not from its first commit. Submit it with the
+// Arrival's Enqueue, or Drop it.
+func (s *Service) Expect() *Arrival {
+	s.intake.arrive()
+	return &Arrival{s: s}
 }
 
-// enqueue takes a place in line for req and hands it to the group commit.
-func (s *Service) enqueue(ctx context.Context, req Request) (submission, int, error) {
+// Enqueue is Service.Enqueue for the request expected, which it does not
+// count as a second arrival.
+func (a *Arrival) Enqueue(ctx context.Context, req Request) Pending {
+	sub, position, err := a.s.enqueue(ctx, req, true)
+	a.Drop()
+	return Pending{sub: sub, position: position, err: err}
+}
+
+// Drop ends the expectation: the request will not be submitted, or has
+// been. Dropping twice is harmless.
+func (a *Arrival) Drop() { a.once.Do(a.s.intake.leave) }
+
+// enqueue takes a place in line for req and hands it to the group commit;
+// expected says an Arrival already counted it as arrived.
+func (s *Service) enqueue(ctx context.Context, req Request, expected bool) (submission, int, error) {
 	if !s.running.Load() || s.stopping() {
 		return submission{}, 0, ErrShuttingDown
 	}
@@ -104,7 +123,11 @@ func (s *Service) enqueue(ctx context.Context, req Request) (submission, int, er
 	s.active.Add(1)
 
 	sub := submission{req: req, done: make(chan submitted, 1)}
-	s.intake.enter()
+	if expected {
+		s.intake.enter()
+	} else {
+		s.intake.arrive()
+	}
 	select {
 	case s.submissions <- sub:
 		return sub, position, nil

@@ -35,22 +35,36 @@ type intakeFirst struct {
 
 // quietGap is how long the intake of a burst must have been idle before
 // work goes on: envelopes of a burst arrive a few at a time, and work woken
-// between two of them would take the CPU from reading the next. A lone
-// request does not wait.
+// between two of them would take the CPU from reading the next. It is
+// longer than the reader's usual stalls (a garbage collection, a busy
+// core) and short beside a PHLO round trip. A lone request does not wait.
 const quietGap = 10 * time.Millisecond
 
 // yieldAtMost bounds one wait, so a steady stream of commands cannot
 // starve the work.
 const yieldAtMost = 100 * time.Millisecond
 
-// enter counts a request waiting to be recorded, and closes the gate.
-func (g *intakeFirst) enter() {
+// arrive counts a request that has just arrived and waits to be recorded,
+// and closes the gate.
+func (g *intakeFirst) arrive() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.pending++
 	now := time.Now()
 	g.burst = now.Sub(g.lastEnter) < quietGap
 	g.lastEnter = now
+	g.enterLocked()
+}
+
+// enter counts a request waiting to be recorded that arrive counted
+// already (Arrival.Enqueue), and closes the gate.
+func (g *intakeFirst) enter() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.enterLocked()
+}
+
+func (g *intakeFirst) enterLocked() {
+	g.pending++
 	if g.closed == nil {
 		g.closed = make(chan struct{})
 	}

@@ -11,7 +11,7 @@ import (
 func TestIntakeFirstLoneRequestDoesNotHoldWork(t *testing.T) {
 	var g intakeFirst
 	g.yield(context.Background()) // nothing ever entered: no wait
-	g.enter()
+	g.arrive()
 	g.leave()
 	if g.closed != nil {
 		t.Fatal("the gate stayed closed after a lone request was recorded")
@@ -25,8 +25,8 @@ func TestIntakeFirstLoneRequestDoesNotHoldWork(t *testing.T) {
 // the last leave opens the gate at once, which the test accepts too.)
 func TestIntakeFirstBurstHoldsWorkUntilQuiet(t *testing.T) {
 	var g intakeFirst
-	g.enter()
-	g.enter() // within quietGap of the first, on any machine: a burst
+	g.arrive()
+	g.arrive() // within quietGap of the first, on any machine: a burst
 	g.leave()
 
 	const waiters = 50
@@ -55,5 +55,19 @@ func TestIntakeFirstBurstHoldsWorkUntilQuiet(t *testing.T) {
 	}
 	for range waiters {
 		<-done
+	}
+}
+
+// TestIntakeFirstOneRequestCountedTwiceIsAlone: a request expected on
+// arrival and then enqueued is still one request, not a burst, so the
+// gate opens the moment it is recorded.
+func TestIntakeFirstOneRequestCountedTwiceIsAlone(t *testing.T) {
+	var g intakeFirst
+	g.arrive() // Expect
+	g.enter()  // Arrival.Enqueue
+	g.leave()  // the expectation ends
+	g.leave()  // recorded
+	if g.closed != nil {
+		t.Fatal("the gate stayed closed after a lone request was recorded")
 	}
 }

@@ -91,6 +91,9 @@ type Store struct {
 	// is per Store rather than per package so that independent Stores do not
 	// share state; losing a race on it only means one purge more or less.
 	nextPurge atomic.Int64
+	// checkpoints folds SQLite's log into the file off the request path
+	// (checkpoint.go); nil on PostgreSQL and in-memory SQLite.
+	checkpoints *checkpointer
 }
 
 // SQLite connection settings, applied by the driver to every connection it
@@ -102,7 +105,9 @@ type Store struct {
 // which measured half of the time between a command and its PHLO request
 // and slowed a burst's acks behind the syncs. Foreign keys are off by
 // default in SQLite and on in PostgreSQL, so turn them on for one
-// behaviour. _txlock=immediate
+// behaviour. wal_autocheckpoint(0) keeps commits from checkpointing the log
+// themselves; the checkpointer does it in the background (checkpoint.go).
+// _txlock=immediate
 // starts every transaction by taking the write lock, so two processes
 // upgrading read transactions to write ones cannot deadlock into SQLITE_BUSY,
 // and a transaction's reads and writes are atomic with respect to every other
@@ -112,6 +117,7 @@ type Store struct {
 const sqliteParams = "_pragma=busy_timeout(10000)" +
 	"&_pragma=synchronous(NORMAL)" +
 	"&_pragma=foreign_keys(1)" +
+	"&_pragma=wal_autocheckpoint(0)" +
 	"&_txlock=immediate"
 
 // Open connects to the database cfg names, checks that it answers and brings
@@ -161,8 +167,9 @@ func open(ctx context.Context, cfg Config, history []string) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("store: ping %s: %w", s.backend, err)
 	}
+	wal := false
 	if s.backend == BackendSQLite {
-		if err := s.setWAL(ctx); err != nil {
+		if wal, err = s.setWAL(ctx); err != nil {
 			s.db.Close()
 			return nil, err
 		}
@@ -170,6 +177,12 @@ func open(ctx context.Context, cfg Config, history []string) (*Store, error) {
 	if err := s.migrate(ctx, history); err != nil {
 		s.db.Close()
 		return nil, err
+	}
+	if wal {
+		if s.checkpoints, err = startCheckpointer(ctx, sqliteDSN(cfg.Path)); err != nil {
+			s.db.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -181,7 +194,8 @@ func open(ctx context.Context, cfg Config, history []string) (*Store, error) {
 // waiting (see sqliteParams), so it is retried here for as long as
 // busy_timeout would have waited. That patience is real time, not
 // Config.Now, which a test may have stopped.
-func (s *Store) setWAL(ctx context.Context) error {
+// It reports whether the file is in WAL mode ("memory" is not).
+func (s *Store) setWAL(ctx context.Context) (bool, error) {
 	const patience = 10 * time.Second
 	deadline := time.Now().Add(patience)
 	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
@@ -191,17 +205,17 @@ func (s *Store) setWAL(ctx context.Context) error {
 			// "memory" is what an in-memory database reports; it has no
 			// file to log to and no other process to share with.
 			if mode != "wal" && mode != "memory" {
-				return fmt.Errorf("store: sqlite journal mode is %q, not wal (is the file on a network file system?)", mode)
+				return false, fmt.Errorf("store: sqlite journal mode is %q, not wal (is the file on a network file system?)", mode)
 			}
-			return nil
+			return mode == "wal", nil
 		}
 		var coded interface{ Code() int }
 		if !errors.As(err, &coded) || coded.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
-			return fmt.Errorf("store: sqlite set journal mode: %w", err)
+			return false, fmt.Errorf("store: sqlite set journal mode: %w", err)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("store: sqlite set journal mode: %w", ctx.Err())
+			return false, fmt.Errorf("store: sqlite set journal mode: %w", ctx.Err())
 		case <-time.After(delay):
 		}
 	}
@@ -222,10 +236,14 @@ func sqliteDSN(path string) string {
 // errors rather than panicking, so a late request during shutdown fails
 // cleanly.
 func (s *Store) Close() error {
+	var cerr error
+	if s.checkpoints != nil {
+		cerr = s.checkpoints.close()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
-	return nil
+	return cerr
 }
 
 // Ping checks that the database answers, for readiness probes.
