@@ -11,8 +11,8 @@ import (
 // which answers bad input and help inside the ack itself, and records a
 // request first and acks it after, with its place in line.
 func (b *Bot) onSlashCommand(smc *socketmode.Client, env *socketmode.Request, sc slack.SlashCommand) {
+	b.busy.Add(1) // before the intake can see it, so Busy never reads 0 while it waits
 	b.slashes.put(slashEnvelope{smc: smc, env: env, sc: sc, arrival: b.svc.Expect()})
-	b.busy.Add(1)
 }
 
 // slashCommand parses one slash command and answers it, unless it asks
