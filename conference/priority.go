@@ -21,7 +21,7 @@ import (
 type intakeFirst struct {
 	mu        sync.Mutex
 	pending   int
-	lastEnter time.Time
+	lastArrival time.Time
 	// burst is set when the last two requests came within quietGap of
 	// each other: only then is more expected.
 	burst bool
@@ -50,8 +50,8 @@ func (g *intakeFirst) arrive() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := time.Now()
-	g.burst = now.Sub(g.lastEnter) < quietGap
-	g.lastEnter = now
+	g.burst = now.Sub(g.lastArrival) < quietGap
+	g.lastArrival = now
 	g.enterLocked()
 }
 
@@ -83,7 +83,7 @@ func (g *intakeFirst) leave() {
 		g.openLocked()
 		return
 	}
-	g.armLocked(quietGap - time.Since(g.lastEnter))
+	g.armLocked(quietGap - time.Since(g.lastArrival))
 }
 
 // armLocked opens the gate after d, unless a request comes first. g.mu
@@ -104,7 +104,7 @@ func (g *intakeFirst) quiet() {
 	if g.pending > 0 {
 		return // the last to leave arms the timer again
 	}
-	if idle := time.Since(g.lastEnter); idle < quietGap {
+	if idle := time.Since(g.lastArrival); idle < quietGap {
 		g.armLocked(quietGap - idle)
 		return
 	}
