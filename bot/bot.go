@@ -136,12 +136,13 @@ func (b *Bot) Run(ctx context.Context) error {
 	b.botUserID = who.UserID
 	b.log.Info("authenticated with Slack", "team", who.TeamID, "bot_user", who.UserID)
 
-	logger := slog.NewLogLogger(b.log.Handler(), slog.LevelDebug)
-	opts := []socketmode.Option{socketmode.OptionLog(logger), socketmode.OptionDialer(socketDialer(b.onDisconnect))}
-	smc := socketmode.New(b.api, append(opts, b.cfg.SocketOptions...)...)
-
 	sockCtx, stopSocket := context.WithCancel(ctx)
 	defer stopSocket()
+	logger := slog.NewLogLogger(b.log.Handler(), slog.LevelDebug)
+	onDisconnect := func(reason string) { b.onDisconnect(reason, stopSocket) }
+	opts := []socketmode.Option{socketmode.OptionLog(logger), socketmode.OptionDialer(socketDialer(onDisconnect))}
+	smc := socketmode.New(b.api, append(opts, b.cfg.SocketOptions...)...)
+
 	sockErr := make(chan error, 1)
 	go func() { sockErr <- smc.RunContext(sockCtx) }()
 	stopIntake := make(chan struct{})
@@ -201,8 +202,10 @@ loop:
 }
 
 // onDisconnect hears the reason of each disconnect message Slack sends.
-// slack-go reconnects after every one; link_disabled is final.
-func (b *Bot) onDisconnect(reason string) {
+// slack-go reconnects after every one; link_disabled is final, so it also
+// ends the socket's context (stopSocket) here, on the goroutine reading the
+// socket, before slack-go has read the message and could reconnect.
+func (b *Bot) onDisconnect(reason string, stopSocket context.CancelFunc) {
 	if reason != reasonLinkDisabled {
 		b.log.Info("Slack asked for a new connection", "reason", reason)
 		return
@@ -210,6 +213,7 @@ func (b *Bot) onDisconnect(reason string) {
 	b.stopFor(fmt.Errorf("bot: Slack closed the connection with reason %s: %w", reason, ErrSocketModeDisabled),
 		"Slack turned Socket Mode off for this app, so the bot stops: turn it back on at https://api.slack.com/apps → your app → Socket Mode, then start the bot again",
 		"reason", reason)
+	stopSocket()
 }
 
 // Wait waits, at most timeout, for the messages the bot is still posting.
