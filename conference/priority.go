@@ -19,8 +19,8 @@ import (
 // them, and each polling a timer of its own would take from reading the
 // burst the very CPU the wait is meant to leave it.
 type intakeFirst struct {
-	mu        sync.Mutex
-	pending   int
+	mu          sync.Mutex
+	pending     int
 	lastArrival time.Time
 	// burst is set when the last two requests came within quietGap of
 	// each other: only then is more expected.
