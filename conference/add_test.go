@@ -235,9 +235,9 @@ func TestDuplicateKeyActsOnce(t *testing.T) {
 	}
 }
 
-// TestEnqueueThenAwaitIsSubmit: requests enqueued one after the other and
-// awaited later, in order, are answered as Submit answers them: a repeated
-// key within them is a duplicate, and each request runs once.
+// TestEnqueueThenAwaitIsSubmit: requests expected, enqueued one after the
+// other and awaited later, in order, are answered as Submit answers them:
+// a repeated key within them is a duplicate, and each request runs once.
 func TestEnqueueThenAwaitIsSubmit(t *testing.T) {
 	w := newWorld(t)
 	reqs := []conference.Request{
@@ -247,7 +247,7 @@ func TestEnqueueThenAwaitIsSubmit(t *testing.T) {
 	}
 	var pending []conference.Pending
 	for _, r := range reqs {
-		pending = append(pending, w.svc.Enqueue(w.ctx(), r))
+		pending = append(pending, w.svc.Expect().Enqueue(w.ctx(), r))
 	}
 	var ids []string
 	for i, p := range pending {

@@ -41,34 +41,15 @@ const maxBatch = 256
 // *QueueFullError, ErrShuttingDown, *NotRecordedError (the database
 // failed; nothing will happen, so say so).
 func (s *Service) Submit(ctx context.Context, req Request) (Receipt, error) {
-	return s.Await(ctx, s.Enqueue(ctx, req))
+	return s.Await(ctx, s.enqueue(ctx, req, false))
 }
 
-// Pending is a request handed to the group commit, not yet answered: Await
-// gives its answer.
+// Pending is a request handed to the group commit (Arrival.Enqueue), not
+// yet answered: Await gives its answer.
 type Pending struct {
 	sub      submission
 	position int
 	err      error
-}
-
-// Enqueue is the first half of Submit: it hands req to the group commit
-// and returns at once. A front end that reads a burst of requests enqueues
-// each as it reads it and awaits their answers in order on another
-// goroutine, so that reading the burst never waits for a commit, and the
-// commit never waits for the reading.
-func (s *Service) Enqueue(ctx context.Context, req Request) Pending {
-	sub, position, err := s.enqueue(ctx, req, false)
-	return Pending{sub: sub, position: position, err: err}
-}
-
-// Await is the second half of Submit: it waits for p's commit and answers
-// as Submit does.
-func (s *Service) Await(ctx context.Context, p Pending) (Receipt, error) {
-	if p.err != nil {
-		return Receipt{}, p.err
-	}
-	return s.receipt(ctx, p.sub, p.position)
 }
 
 // Arrival is a request a front end has read and is about to submit
@@ -88,12 +69,15 @@ func (s *Service) Expect() *Arrival {
 	return &Arrival{s: s}
 }
 
-// Enqueue is Service.Enqueue for the request expected, which it does not
-// count as a second arrival.
+// Enqueue is the first half of Submit for the request expected: it hands
+// req to the group commit and returns at once. A front end that reads a
+// burst of requests enqueues each as it reads it and awaits their answers
+// in order on another goroutine (Await), so that reading the burst never
+// waits for a commit, and the commit never waits for the reading.
 func (a *Arrival) Enqueue(ctx context.Context, req Request) Pending {
-	sub, position, err := a.s.enqueue(ctx, req, true)
+	p := a.s.enqueue(ctx, req, true)
 	a.Drop()
-	return Pending{sub: sub, position: position, err: err}
+	return p
 }
 
 // Drop ends the expectation: the request will not be submitted, or has
@@ -102,9 +86,9 @@ func (a *Arrival) Drop() { a.once.Do(a.s.intake.leave) }
 
 // enqueue takes a place in line for req and hands it to the group commit;
 // expected says an Arrival already counted it as arrived.
-func (s *Service) enqueue(ctx context.Context, req Request, expected bool) (submission, int, error) {
+func (s *Service) enqueue(ctx context.Context, req Request, expected bool) Pending {
 	if !s.running.Load() || s.stopping() {
-		return submission{}, 0, ErrShuttingDown
+		return Pending{err: ErrShuttingDown}
 	}
 	if req.ID == "" {
 		req.ID = NewRequestID()
@@ -117,7 +101,7 @@ func (s *Service) enqueue(ctx context.Context, req Request, expected bool) (subm
 	if n > int64(s.cfg.MaxQueued) {
 		s.queued.Add(-1)
 		s.obs.Denied("queue_full")
-		return submission{}, 0, &QueueFullError{Waiting: int(n - 1)}
+		return Pending{err: &QueueFullError{Waiting: int(n - 1)}}
 	}
 	position := max(0, int(s.unprepared.Add(1))-s.cfg.MaxPreparing)
 	s.active.Add(1)
@@ -130,23 +114,27 @@ func (s *Service) enqueue(ctx context.Context, req Request, expected bool) (subm
 	}
 	select {
 	case s.submissions <- sub:
-		return sub, position, nil
+		return Pending{sub: sub, position: position}
 	case <-ctx.Done():
 		s.intake.leave()
 		s.unqueue()
-		return submission{}, 0, &NotRecordedError{Err: ctx.Err()}
+		return Pending{err: &NotRecordedError{Err: ctx.Err()}}
 	case <-s.stop:
 		s.intake.leave()
 		s.unqueue()
-		return submission{}, 0, ErrShuttingDown
+		return Pending{err: ErrShuttingDown}
 	}
 }
 
-// receipt waits for the group commit's answer to sub.
-func (s *Service) receipt(ctx context.Context, sub submission, position int) (Receipt, error) {
+// Await is the second half of Submit: it waits for p's commit and answers
+// as Submit does.
+func (s *Service) Await(ctx context.Context, p Pending) (Receipt, error) {
+	if p.err != nil {
+		return Receipt{}, p.err
+	}
 	var res submitted
 	select {
-	case res = <-sub.done:
+	case res = <-p.sub.done:
 	case <-ctx.Done():
 		// The commit may still happen; the commit loop then runs the
 		// request as usual, so the person hears of it either way.
@@ -158,10 +146,10 @@ func (s *Service) receipt(ctx context.Context, sub submission, position int) (Re
 	case res.adm.Acceptance == Duplicate:
 		return Receipt{}, ErrDuplicate
 	case res.adm.Acceptance == Adopted:
-		return Receipt{Request: res.adm.Request, Position: position}, nil
+		return Receipt{Request: res.adm.Request, Position: p.position}, nil
 	}
 	s.obs.QueueDepth(int(s.queued.Load()))
-	return Receipt{Request: sub.req, Position: position}, nil
+	return Receipt{Request: p.sub.req, Position: p.position}, nil
 }
 
 // commitLoop is the group commit: it takes every submission waiting,

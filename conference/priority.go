@@ -25,9 +25,9 @@ type intakeFirst struct {
 	// burst is set when the last two requests came within quietGap of
 	// each other: only then is more expected.
 	burst bool
-	// closed is the gate waiters wait on: nil while work may go on, an
-	// open channel while it must wait, closed when it may go on again.
-	closed chan struct{}
+	// gate is what waiters wait on: nil while work may go on, an open
+	// channel while it must wait, closed when it may go on again.
+	gate chan struct{}
 	// reopen opens the gate once a burst's intake has been idle for
 	// quietGap; nil until the first burst.
 	reopen *time.Timer
@@ -65,8 +65,8 @@ func (g *intakeFirst) enter() {
 
 func (g *intakeFirst) enterLocked() {
 	g.pending++
-	if g.closed == nil {
-		g.closed = make(chan struct{})
+	if g.gate == nil {
+		g.gate = make(chan struct{})
 	}
 }
 
@@ -113,16 +113,16 @@ func (g *intakeFirst) quiet() {
 
 // openLocked lets every waiter go on. g.mu must be held.
 func (g *intakeFirst) openLocked() {
-	if g.closed != nil {
-		close(g.closed)
-		g.closed = nil
+	if g.gate != nil {
+		close(g.gate)
+		g.gate = nil
 	}
 }
 
 // yield waits until the gate opens, for at most yieldAtMost.
 func (g *intakeFirst) yield(ctx context.Context) {
 	g.mu.Lock()
-	gate := g.closed
+	gate := g.gate
 	g.mu.Unlock()
 	if gate == nil {
 		return

@@ -13,7 +13,7 @@ func TestIntakeFirstLoneRequestDoesNotHoldWork(t *testing.T) {
 	g.yield(context.Background()) // nothing ever entered: no wait
 	g.arrive()
 	g.leave()
-	if g.closed != nil {
+	if g.gate != nil {
 		t.Fatal("the gate stayed closed after a lone request was recorded")
 	}
 }
@@ -40,7 +40,7 @@ func TestIntakeFirstBurstHoldsWorkUntilQuiet(t *testing.T) {
 		}()
 	}
 	g.mu.Lock()
-	gate := g.closed
+	gate := g.gate
 	g.mu.Unlock()
 	if gate == nil {
 		t.Fatal("the gate opened with a request still waiting to be recorded")
@@ -67,7 +67,7 @@ func TestIntakeFirstOneRequestCountedTwiceIsAlone(t *testing.T) {
 	g.enter()  // Arrival.Enqueue
 	g.leave()  // the expectation ends
 	g.leave()  // recorded
-	if g.closed != nil {
+	if g.gate != nil {
 		t.Fatal("the gate stayed closed after a lone request was recorded")
 	}
 }
