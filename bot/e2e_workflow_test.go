@@ -111,7 +111,7 @@ func TestWorkflowStepListsWhoWasNotDialled(t *testing.T) {
 	})
 	c := completion(h, ex)
 	if n := len(h.phlo.Requests()); n != 1 {
-		t.Fatalf("PHLO got %d requests, want 1 (the premium-rate number and the person without a number are left out)", n)
+		t.Fatalf("PHLO got %d requests, want 1 (the premium-rate number and the person without a number are left out): %+v", n, h.phlo.Requests())
 	}
 	if c.Method != "functions.completeSuccess" || c.Outputs["dialled_count"] != "1" || c.Outputs["api_ids"] != h.phlo.Requests()[0].APIID {
 		t.Fatalf("completion %+v; want success with one dial", c)

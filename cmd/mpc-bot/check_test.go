@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -379,16 +380,25 @@ func TestStartStopsOnABadBridge(t *testing.T) {
 	}
 }
 
-// closedAddr is a loopback address nobody listens on.
+// closedAddr is a loopback address nobody listens on, for as long as the
+// test runs: a socket is bound to the port but never listens, so a
+// connection is refused, and no server the parallel tests start can be
+// given the same port (as one could once a listener was closed).
 func closedAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
 }
 
 // TestCheckDatabaseStates: a database the bot has migrated, one that is
